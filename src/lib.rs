@@ -1,0 +1,1 @@
+//! Task status widget for the DriveQuant Enterprise task endpoint.
