@@ -1,1 +1,3 @@
 //! Task status widget for the DriveQuant Enterprise task endpoint.
+
+pub mod core;

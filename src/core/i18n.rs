@@ -1,0 +1,221 @@
+//! The words the widget shows, in English and French.
+//!
+//! Status and type names stay the API's in data attributes; here they get the
+//! words a reader expects. Every string the widget shows comes from here, so a
+//! French page never shows English.
+
+use super::policy::Problem;
+use super::task::{TaskStatus, TaskType};
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English, the default.
+    #[default]
+    En,
+    /// French.
+    Fr,
+}
+
+impl Lang {
+    /// Picks the language for a BCP 47 tag such as `fr-FR`; unknown tags give English.
+    pub fn from_tag(tag: &str) -> Self {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("fr") {
+            Lang::Fr
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The BCP 47 tag given to the browser's `Intl` formatters.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+}
+
+/// Fixed texts of the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Accessible name of the progress bar.
+    ProgressLabel,
+    /// Shown before the first response.
+    Loading,
+    /// Label of the creation time.
+    Created,
+    /// Label of the completion time.
+    CompletedAt,
+    /// Label of the task type.
+    Type,
+    /// Placeholder for a date that did not parse.
+    InvalidDate,
+    /// Placeholder for a missing value.
+    Unknown,
+    /// Label of the time of the last successful update, while it is stale.
+    LastUpdated,
+    /// Button that sends a request at once.
+    RetryNow,
+    /// Shown when the task id is empty or not usable in a URL.
+    InvalidTaskId,
+}
+
+/// Returns the text in `lang`.
+pub fn text(lang: Lang, text: Text) -> &'static str {
+    use Lang::{En, Fr};
+    match (text, lang) {
+        (Text::ProgressLabel, En) => "Task progress",
+        (Text::ProgressLabel, Fr) => "Progression de la tâche",
+        (Text::Loading, En) => "Loading the task…",
+        (Text::Loading, Fr) => "Chargement de la tâche…",
+        (Text::Created, En) => "Created",
+        (Text::Created, Fr) => "Créée",
+        (Text::CompletedAt, En) => "Completed",
+        (Text::CompletedAt, Fr) => "Terminée",
+        (Text::Type, En) => "Type",
+        (Text::Type, Fr) => "Type",
+        (Text::InvalidDate, En) => "invalid date",
+        (Text::InvalidDate, Fr) => "date invalide",
+        (Text::Unknown, En) => "unknown",
+        (Text::Unknown, Fr) => "inconnu",
+        (Text::LastUpdated, En) => "Last updated",
+        (Text::LastUpdated, Fr) => "Dernière mise à jour",
+        (Text::RetryNow, En) => "Retry now",
+        (Text::RetryNow, Fr) => "Réessayer maintenant",
+        (Text::InvalidTaskId, En) => "This task id cannot be requested.",
+        (Text::InvalidTaskId, Fr) => "Cet identifiant de tâche ne peut pas être demandé.",
+    }
+}
+
+/// Returns the words for a status, such as "In progress" or "Unknown (PAUSED)".
+pub fn status_name(lang: Lang, status: &TaskStatus) -> String {
+    let known = match (status, lang) {
+        (TaskStatus::Pending, Lang::En) => "Pending",
+        (TaskStatus::Pending, Lang::Fr) => "En attente",
+        (TaskStatus::InProgress, Lang::En) => "In progress",
+        (TaskStatus::InProgress, Lang::Fr) => "En cours",
+        (TaskStatus::Completed, Lang::En) => "Completed",
+        (TaskStatus::Completed, Lang::Fr) => "Terminée",
+        (TaskStatus::Canceled, Lang::En) => "Canceled",
+        (TaskStatus::Canceled, Lang::Fr) => "Annulée",
+        (TaskStatus::Failed, Lang::En) => "Failed",
+        (TaskStatus::Failed, Lang::Fr) => "Échouée",
+        (TaskStatus::Unknown(raw), Lang::En) => return format!("Unknown ({raw})"),
+        (TaskStatus::Unknown(raw), Lang::Fr) => return format!("Inconnu ({raw})"),
+    };
+    known.to_owned()
+}
+
+/// Returns the words for a task type; an unknown type is shown as received.
+pub fn type_name(lang: Lang, task_type: &TaskType) -> String {
+    let known = match (task_type, lang) {
+        (TaskType::PushFailedTrips, Lang::En) => "Retry of failed trips",
+        (TaskType::PushFailedTrips, Lang::Fr) => "Relance des trajets en échec",
+        (TaskType::PushFailedCrashes, Lang::En) => "Retry of failed crashes",
+        (TaskType::PushFailedCrashes, Lang::Fr) => "Relance des accidents en échec",
+        (TaskType::Unknown(raw), _) => return raw.clone(),
+    };
+    known.to_owned()
+}
+
+/// Returns "240 of 321 items" with the numbers already formatted for `lang`.
+pub fn items_done(lang: Lang, done: &str, total: &str) -> String {
+    match lang {
+        Lang::En => format!("{done} of {total} items"),
+        Lang::Fr => format!("{done} sur {total} éléments"),
+    }
+}
+
+/// Returns a percent as written in `lang`: "74%" or "74 %" (French puts a
+/// narrow no-break space before the sign).
+pub fn percent(lang: Lang, value: u8) -> String {
+    match lang {
+        Lang::En => format!("{value}%"),
+        Lang::Fr => format!("{value}\u{202f}%"),
+    }
+}
+
+/// Returns the sentence for a problem: what failed and what happens next.
+pub fn problem_message(lang: Lang, problem: &Problem) -> String {
+    match (problem, lang) {
+        (Problem::Unauthorized, Lang::En) => "The API key was rejected. Polling stopped.".into(),
+        (Problem::Unauthorized, Lang::Fr) => "La clé d’API a été refusée. Le suivi est arrêté.".into(),
+        (Problem::NotFound, Lang::En) => "Task not found. Polling stopped.".into(),
+        (Problem::NotFound, Lang::Fr) => "Tâche introuvable. Le suivi est arrêté.".into(),
+        (Problem::Rejected(status), Lang::En) => {
+            format!("The server rejected the request ({status}). Polling stopped.")
+        }
+        (Problem::Rejected(status), Lang::Fr) => {
+            format!("Le serveur a refusé la requête ({status}). Le suivi est arrêté.")
+        }
+        (Problem::RateLimited, Lang::En) => "Too many requests, waiting before retrying.".into(),
+        (Problem::RateLimited, Lang::Fr) => "Trop de requêtes, nouvel essai un peu plus tard.".into(),
+        (Problem::Server(status), Lang::En) => format!("Server error ({status}), retrying."),
+        (Problem::Server(status), Lang::Fr) => format!("Erreur du serveur ({status}), nouvel essai."),
+        (Problem::NotATask(status), Lang::En) => {
+            format!("The response is not a task (HTTP {status}), retrying.")
+        }
+        (Problem::NotATask(status), Lang::Fr) => {
+            format!("La réponse n’est pas une tâche (HTTP {status}), nouvel essai.")
+        }
+        (Problem::WrongTask(_), Lang::En) => "The server returned another task, retrying.".into(),
+        (Problem::WrongTask(_), Lang::Fr) => "Le serveur a renvoyé une autre tâche, nouvel essai.".into(),
+        (Problem::Network, Lang::En) => "Network error, retrying.".into(),
+        (Problem::Network, Lang::Fr) => "Erreur réseau, nouvel essai.".into(),
+        (Problem::Timeout, Lang::En) => "The request timed out, retrying.".into(),
+        (Problem::Timeout, Lang::Fr) => "La requête a expiré, nouvel essai.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lang_from_tag_variants() {
+        assert_eq!(Lang::from_tag("fr"), Lang::Fr);
+        assert_eq!(Lang::from_tag("fr-FR"), Lang::Fr);
+        assert_eq!(Lang::from_tag("FR_ca"), Lang::Fr);
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(Lang::from_tag("de"), Lang::En);
+        assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+
+    #[test]
+    fn status_name_unknown_shows_raw() {
+        let paused = TaskStatus::Unknown("PAUSED".into());
+        assert_eq!(status_name(Lang::En, &paused), "Unknown (PAUSED)");
+        assert_eq!(status_name(Lang::Fr, &paused), "Inconnu (PAUSED)");
+    }
+
+    #[test]
+    fn type_name_unknown_shows_raw() {
+        let events = TaskType::Unknown("PUSH_FAILED_EVENTS".into());
+        assert_eq!(type_name(Lang::Fr, &events), "PUSH_FAILED_EVENTS");
+    }
+
+    #[test]
+    fn server_error_message_names_status() {
+        assert_eq!(problem_message(Lang::En, &Problem::Server(502)), "Server error (502), retrying.");
+    }
+
+    #[test]
+    fn french_texts_differ_from_english() {
+        let all = [
+            Text::ProgressLabel,
+            Text::Loading,
+            Text::Created,
+            Text::CompletedAt,
+            Text::InvalidDate,
+            Text::Unknown,
+            Text::LastUpdated,
+            Text::RetryNow,
+            Text::InvalidTaskId,
+        ];
+        for item in all {
+            assert_ne!(text(Lang::En, item), text(Lang::Fr, item), "{item:?}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The sans-IO core: the task model, the progress rule, the polling policy and
+//! the widget's words.
+//!
+//! Nothing here touches the browser, the network or a clock, so all of it is
+//! tested natively; the `web` module feeds it responses and the current time.
+
+pub mod date;
+pub mod i18n;
+pub mod policy;
+pub mod progress;
+pub mod request;
+pub mod task;
