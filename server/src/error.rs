@@ -1,0 +1,147 @@
+//! The one error type of the HTTP layer and its JSON response.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::simulation::{SimulationError, TaskType};
+
+/// Error of a request. The response carries a stable code and a fixed
+/// sentence, while the `Display` text, which may contain ids, goes only to
+/// the log.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The API key header is absent.
+    #[error("request has no x-dq-enterprise-api-key header")]
+    MissingApiKey,
+    /// The API key header does not match the configured key.
+    #[error("request has a wrong API key")]
+    InvalidApiKey,
+    /// No task has the requested id.
+    #[error("task {0:?} not found")]
+    TaskNotFound(String),
+    /// A control request chose an id that another task uses.
+    #[error("task id {0:?} is already used")]
+    DuplicateTaskId(String),
+    /// A retry of this type is still pending or in progress.
+    #[error("a {} retry is already running as task {task_id:?}", task_type.as_str())]
+    RetryAlreadyRunning {
+        /// Type of the requested retry.
+        task_type: TaskType,
+        /// Id of the retry still running.
+        task_id: String,
+    },
+    /// The request's path parameters or body are invalid. The text is sent
+    /// to the client, so it must describe only the request.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// No API or control route matches the path.
+    #[error("no route matches {0:?}")]
+    RouteNotFound(String),
+    /// The route exists but not for this method.
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    /// A bug or a broken invariant in the simulator.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// JSON body of every error response.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    /// Returns the status code, the stable error code and the sentence sent
+    /// to the client.
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            Self::MissingApiKey => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The x-dq-enterprise-api-key header is missing. Send the enterprise API key in it."
+                    .to_owned(),
+            ),
+            Self::InvalidApiKey => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The API key in the x-dq-enterprise-api-key header is invalid. Check the key."
+                    .to_owned(),
+            ),
+            Self::TaskNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "task_not_found",
+                "No task has this id.".to_owned(),
+            ),
+            Self::DuplicateTaskId(_) => (
+                StatusCode::CONFLICT,
+                "duplicate_task_id",
+                "A task with this id already exists. Choose another taskId or leave it out."
+                    .to_owned(),
+            ),
+            // NOTE: the real API's status code for a retry while one of
+            // the same type is still running is not documented, so 409 is
+            // this simulator's choice.
+            Self::RetryAlreadyRunning { task_id, .. } => (
+                StatusCode::CONFLICT,
+                "task_already_running",
+                format!(
+                    "Task {task_id} of this type is still pending or in progress. \
+                     Retry again once it has ended."
+                ),
+            ),
+            Self::InvalidRequest(detail) => {
+                (StatusCode::BAD_REQUEST, "invalid_request", detail.clone())
+            }
+            Self::RouteNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No route matches this path.".to_owned(),
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This route does not accept this method.".to_owned(),
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "The simulator failed to handle the request. Its log has the details.".to_owned(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
+
+        // The request span adds the request id, method and path to these.
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::info!(error = %self, "request rejected");
+        }
+
+        let body = ErrorBody {
+            error: code,
+            message,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<SimulationError> for ApiError {
+    fn from(error: SimulationError) -> Self {
+        match error {
+            SimulationError::TaskNotFound(id) => Self::TaskNotFound(id),
+            SimulationError::DuplicateTaskId(id) => Self::DuplicateTaskId(id),
+            SimulationError::RetryAlreadyRunning { task_type, task_id } => {
+                Self::RetryAlreadyRunning { task_type, task_id }
+            }
+        }
+    }
+}
