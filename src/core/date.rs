@@ -77,43 +77,74 @@ mod tests {
 
     #[test]
     fn parse_offset_without_colon() {
-        assert_eq!(parse_millis("2024-12-09T14:14:17.574+0000"), Some(CREATED_MILLIS));
+        assert_eq!(
+            parse_millis("2024-12-09T14:14:17.574+0000"),
+            Some(CREATED_MILLIS)
+        );
     }
 
     #[test]
     fn parse_zulu_and_colon_offset() {
-        assert_eq!(parse_millis("2024-12-09T14:14:17.574Z"), Some(CREATED_MILLIS));
-        assert_eq!(parse_millis("2024-12-09T14:14:17.574+00:00"), Some(CREATED_MILLIS));
+        assert_eq!(
+            parse_millis("2024-12-09T14:14:17.574Z"),
+            Some(CREATED_MILLIS)
+        );
+        assert_eq!(
+            parse_millis("2024-12-09T14:14:17.574+00:00"),
+            Some(CREATED_MILLIS)
+        );
     }
 
     #[test]
     fn parse_other_offset_same_instant() {
         // 16:14 at +02:00 is 14:14 UTC.
-        assert_eq!(parse_millis("2024-12-09T16:14:17.574+0200"), Some(CREATED_MILLIS));
-        assert_eq!(parse_millis("2024-12-09T12:14:17.574-0200"), Some(CREATED_MILLIS));
+        assert_eq!(
+            parse_millis("2024-12-09T16:14:17.574+0200"),
+            Some(CREATED_MILLIS)
+        );
+        assert_eq!(
+            parse_millis("2024-12-09T12:14:17.574-0200"),
+            Some(CREATED_MILLIS)
+        );
     }
 
     #[test]
     fn parse_without_fraction() {
-        assert_eq!(parse_millis("2024-12-09T14:14:17+0000"), Some(CREATED_MILLIS - 574));
+        assert_eq!(
+            parse_millis("2024-12-09T14:14:17+0000"),
+            Some(CREATED_MILLIS - 574)
+        );
     }
 
     #[test]
     fn parse_rejects_garbage() {
-        for text in ["not-a-date", "", "+0000", "2024-12-09", "2024-13-09T14:14:17+0000", "ééééé"] {
+        for text in [
+            "not-a-date",
+            "",
+            "+0000",
+            "2024-12-09",
+            "2024-13-09T14:14:17+0000",
+            "ééééé",
+        ] {
             assert_eq!(parse_millis(text), None, "{text:?} should not parse");
         }
     }
 
     #[test]
     fn parse_http_date_gmt() {
-        assert_eq!(parse_http_date_millis("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000));
+        assert_eq!(
+            parse_http_date_millis("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
         assert_eq!(parse_http_date_millis("yesterday"), None);
     }
 
     #[test]
     fn api_date_keeps_invalid_text() {
-        assert_eq!(ApiDate::parse("not-a-date"), ApiDate::Invalid("not-a-date".into()));
+        assert_eq!(
+            ApiDate::parse("not-a-date"),
+            ApiDate::Invalid("not-a-date".into())
+        );
         assert_eq!(ApiDate::parse("not-a-date").millis(), None);
     }
 }

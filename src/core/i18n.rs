@@ -60,6 +60,24 @@ pub enum Text {
     RetryNow,
     /// Shown when the task id is empty or not usable in a URL.
     InvalidTaskId,
+    /// Label of the task id.
+    TaskId,
+    /// Title of the standalone page.
+    PageTitle,
+    /// Label of the page's task id field.
+    TaskIdField,
+    /// Label of the page's API key field.
+    ApiKeyField,
+    /// Hint under the API key field.
+    ApiKeyHint,
+    /// The page's button that starts watching.
+    Watch,
+    /// Heading of the simulator's task list.
+    DemoTasks,
+    /// Button that asks the simulator for a new task.
+    NewDemoTask,
+    /// Shown when the simulator did not create a task.
+    NewDemoTaskFailed,
 }
 
 /// Returns the text in `lang`.
@@ -86,6 +104,24 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::RetryNow, Fr) => "Réessayer maintenant",
         (Text::InvalidTaskId, En) => "This task id cannot be requested.",
         (Text::InvalidTaskId, Fr) => "Cet identifiant de tâche ne peut pas être demandé.",
+        (Text::TaskId, En) => "Task ID",
+        (Text::TaskId, Fr) => "Identifiant",
+        (Text::PageTitle, En) => "Task status",
+        (Text::PageTitle, Fr) => "État de la tâche",
+        (Text::TaskIdField, En) => "Task ID",
+        (Text::TaskIdField, Fr) => "Identifiant de la tâche",
+        (Text::ApiKeyField, En) => "API key",
+        (Text::ApiKeyField, Fr) => "Clé d’API",
+        (Text::ApiKeyHint, En) => "Kept in this tab only; sent as a request header, never in the address.",
+        (Text::ApiKeyHint, Fr) => "Gardée dans cet onglet seulement, envoyée en en-tête de requête, jamais dans l’adresse.",
+        (Text::Watch, En) => "Watch",
+        (Text::Watch, Fr) => "Suivre",
+        (Text::DemoTasks, En) => "Simulator tasks",
+        (Text::DemoTasks, Fr) => "Tâches du simulateur",
+        (Text::NewDemoTask, En) => "Start a new simulated task",
+        (Text::NewDemoTask, Fr) => "Lancer une nouvelle tâche simulée",
+        (Text::NewDemoTaskFailed, En) => "The simulator did not create a task.",
+        (Text::NewDemoTaskFailed, Fr) => "Le simulateur n’a pas créé de tâche.",
     }
 }
 
@@ -141,7 +177,9 @@ pub fn percent(lang: Lang, value: u8) -> String {
 pub fn problem_message(lang: Lang, problem: &Problem) -> String {
     match (problem, lang) {
         (Problem::Unauthorized, Lang::En) => "The API key was rejected. Polling stopped.".into(),
-        (Problem::Unauthorized, Lang::Fr) => "La clé d’API a été refusée. Le suivi est arrêté.".into(),
+        (Problem::Unauthorized, Lang::Fr) => {
+            "La clé d’API a été refusée. Le suivi est arrêté.".into()
+        }
         (Problem::NotFound, Lang::En) => "Task not found. Polling stopped.".into(),
         (Problem::NotFound, Lang::Fr) => "Tâche introuvable. Le suivi est arrêté.".into(),
         (Problem::Rejected(status), Lang::En) => {
@@ -151,9 +189,13 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
             format!("Le serveur a refusé la requête ({status}). Le suivi est arrêté.")
         }
         (Problem::RateLimited, Lang::En) => "Too many requests, waiting before retrying.".into(),
-        (Problem::RateLimited, Lang::Fr) => "Trop de requêtes, nouvel essai un peu plus tard.".into(),
+        (Problem::RateLimited, Lang::Fr) => {
+            "Trop de requêtes, nouvel essai un peu plus tard.".into()
+        }
         (Problem::Server(status), Lang::En) => format!("Server error ({status}), retrying."),
-        (Problem::Server(status), Lang::Fr) => format!("Erreur du serveur ({status}), nouvel essai."),
+        (Problem::Server(status), Lang::Fr) => {
+            format!("Erreur du serveur ({status}), nouvel essai.")
+        }
         (Problem::NotATask(status), Lang::En) => {
             format!("The response is not a task (HTTP {status}), retrying.")
         }
@@ -161,7 +203,9 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
             format!("La réponse n’est pas une tâche (HTTP {status}), nouvel essai.")
         }
         (Problem::WrongTask(_), Lang::En) => "The server returned another task, retrying.".into(),
-        (Problem::WrongTask(_), Lang::Fr) => "Le serveur a renvoyé une autre tâche, nouvel essai.".into(),
+        (Problem::WrongTask(_), Lang::Fr) => {
+            "Le serveur a renvoyé une autre tâche, nouvel essai.".into()
+        }
         (Problem::Network, Lang::En) => "Network error, retrying.".into(),
         (Problem::Network, Lang::Fr) => "Erreur réseau, nouvel essai.".into(),
         (Problem::Timeout, Lang::En) => "The request timed out, retrying.".into(),
@@ -198,7 +242,10 @@ mod tests {
 
     #[test]
     fn server_error_message_names_status() {
-        assert_eq!(problem_message(Lang::En, &Problem::Server(502)), "Server error (502), retrying.");
+        assert_eq!(
+            problem_message(Lang::En, &Problem::Server(502)),
+            "Server error (502), retrying."
+        );
     }
 
     #[test]
@@ -213,6 +260,15 @@ mod tests {
             Text::LastUpdated,
             Text::RetryNow,
             Text::InvalidTaskId,
+            Text::TaskId,
+            Text::PageTitle,
+            Text::TaskIdField,
+            Text::ApiKeyField,
+            Text::ApiKeyHint,
+            Text::Watch,
+            Text::DemoTasks,
+            Text::NewDemoTask,
+            Text::NewDemoTaskFailed,
         ];
         for item in all {
             assert_ne!(text(Lang::En, item), text(Lang::Fr, item), "{item:?}");

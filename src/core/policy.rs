@@ -384,7 +384,12 @@ mod tests {
     #[test]
     fn lifecycle_stops_after_canceled_and_failed() {
         for end in ["CANCELED", "FAILED"] {
-            let script = [task("PENDING", 10), task("IN_PROGRESS", 4), task(end, 4), task("IN_PROGRESS", 2)];
+            let script = [
+                task("PENDING", 10),
+                task("IN_PROGRESS", 4),
+                task(end, 4),
+                task("IN_PROGRESS", 2),
+            ];
             assert_eq!(run(&script, 600_000).len(), 3, "{end}");
         }
     }
@@ -446,8 +451,14 @@ mod tests {
         let mut watcher = watcher();
         watcher.on_outcome(http(503), 0, 1.0);
         watcher.on_outcome(Outcome::Network, 0, 1.0);
-        assert_eq!(watcher.on_outcome(task("IN_PROGRESS", 5), 0, 1.0), Step::FetchAfter(2_000));
-        assert_eq!(watcher.on_outcome(Outcome::Timeout, 0, 1.0), Step::FetchAfter(1_000));
+        assert_eq!(
+            watcher.on_outcome(task("IN_PROGRESS", 5), 0, 1.0),
+            Step::FetchAfter(2_000)
+        );
+        assert_eq!(
+            watcher.on_outcome(Outcome::Timeout, 0, 1.0),
+            Step::FetchAfter(1_000)
+        );
     }
 
     #[test]
@@ -480,9 +491,18 @@ mod tests {
             status: Some(TaskStatus::Completed),
             ..Task::default()
         });
-        assert!(matches!(watcher.on_outcome(other, 10, 0.5), Step::FetchAfter(_)));
-        assert_eq!(watcher.problem(), Some(&Problem::WrongTask("another".into())));
-        assert_eq!(watcher.task().and_then(|task| task.status.clone()), Some(TaskStatus::InProgress));
+        assert!(matches!(
+            watcher.on_outcome(other, 10, 0.5),
+            Step::FetchAfter(_)
+        ));
+        assert_eq!(
+            watcher.problem(),
+            Some(&Problem::WrongTask("another".into()))
+        );
+        assert_eq!(
+            watcher.task().and_then(|task| task.status.clone()),
+            Some(TaskStatus::InProgress)
+        );
     }
 
     #[test]
@@ -513,7 +533,10 @@ mod tests {
             status: 429,
             retry_after: Some("Sun, 06 Nov 1994 08:49:37 GMT".into()),
         };
-        assert_eq!(watcher.on_outcome(outcome, now_ms, 0.0), Step::FetchAfter(30_000));
+        assert_eq!(
+            watcher.on_outcome(outcome, now_ms, 0.0),
+            Step::FetchAfter(30_000)
+        );
     }
 
     #[test]
@@ -529,8 +552,14 @@ mod tests {
     #[test]
     fn rate_limit_without_header_backs_off() {
         let mut watcher = watcher();
-        assert_eq!(watcher.on_outcome(http(429), 0, 1.0), Step::FetchAfter(1_000));
-        assert_eq!(watcher.on_outcome(http(429), 0, 1.0), Step::FetchAfter(2_000));
+        assert_eq!(
+            watcher.on_outcome(http(429), 0, 1.0),
+            Step::FetchAfter(1_000)
+        );
+        assert_eq!(
+            watcher.on_outcome(http(429), 0, 1.0),
+            Step::FetchAfter(2_000)
+        );
     }
 
     #[test]
@@ -549,7 +578,8 @@ mod tests {
         let mut now = 0;
         loop {
             now += 7_000;
-            let Step::FetchAfter(delay) = watcher.on_outcome(task("IN_PROGRESS", 5), now, 0.5) else {
+            let Step::FetchAfter(delay) = watcher.on_outcome(task("IN_PROGRESS", 5), now, 0.5)
+            else {
                 panic!("a running task keeps polling");
             };
             now += delay;
@@ -565,7 +595,13 @@ mod tests {
     fn stopped_watcher_stays_stopped() {
         let mut watcher = watcher();
         watcher.on_outcome(task("COMPLETED", 0), 0, 0.5);
-        assert_eq!(watcher.on_outcome(task("IN_PROGRESS", 3), 10, 0.5), Step::Stop);
-        assert_eq!(watcher.task().and_then(|task| task.status.clone()), Some(TaskStatus::Completed));
+        assert_eq!(
+            watcher.on_outcome(task("IN_PROGRESS", 3), 10, 0.5),
+            Step::Stop
+        );
+        assert_eq!(
+            watcher.task().and_then(|task| task.status.clone()),
+            Some(TaskStatus::Completed)
+        );
     }
 }

@@ -30,12 +30,20 @@ impl Progress {
 
         let Some(total) = total else {
             let percent = completed.then_some(100);
-            return Progress { done: None, total: None, percent };
+            return Progress {
+                done: None,
+                total: None,
+                percent,
+            };
         };
 
         if total == 0 {
             let percent = completed.then_some(100);
-            return Progress { done: Some(0), total: Some(0), percent };
+            return Progress {
+                done: Some(0),
+                total: Some(0),
+                percent,
+            };
         }
 
         let done = match task.nb_remaining_items {
@@ -44,7 +52,11 @@ impl Progress {
             None => None,
         };
         let percent = done.map(|done| percent_of(done, total));
-        Progress { done, total: Some(total), percent }
+        Progress {
+            done,
+            total: Some(total),
+            percent,
+        }
     }
 
     /// Tells whether the bar has no value to show.
@@ -188,7 +200,11 @@ mod tests {
 
     #[test]
     fn progress_status_unknown_follows_counts() {
-        let progress = Progress::of(&task(TaskStatus::Unknown("PAUSED".into()), Some(10), Some(4)));
+        let progress = Progress::of(&task(
+            TaskStatus::Unknown("PAUSED".into()),
+            Some(10),
+            Some(4),
+        ));
         assert_eq!(progress.percent, Some(60));
     }
 }

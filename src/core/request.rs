@@ -29,7 +29,10 @@ pub fn task_url(base: &str, task_id: &str) -> Result<String, TaskIdError> {
     }
 
     let base = base.trim().trim_end_matches('/');
-    Ok(format!("{base}/v1/enterprise/task/{}", encode_segment(task_id)))
+    Ok(format!(
+        "{base}/v1/enterprise/task/{}",
+        encode_segment(task_id)
+    ))
 }
 
 /// Percent-encodes every byte outside the unreserved set of RFC 3986.
@@ -56,13 +59,19 @@ mod tests {
     #[test]
     fn task_url_same_origin() {
         let url = task_url("", "6753030831fe9826412bac5c");
-        assert_eq!(url.as_deref(), Ok("/v1/enterprise/task/6753030831fe9826412bac5c"));
+        assert_eq!(
+            url.as_deref(),
+            Ok("/v1/enterprise/task/6753030831fe9826412bac5c")
+        );
     }
 
     #[test]
     fn task_url_drops_trailing_slash() {
         let url = task_url("http://127.0.0.1:8080/", "abc");
-        assert_eq!(url.as_deref(), Ok("http://127.0.0.1:8080/v1/enterprise/task/abc"));
+        assert_eq!(
+            url.as_deref(),
+            Ok("http://127.0.0.1:8080/v1/enterprise/task/abc")
+        );
     }
 
     #[test]
@@ -74,7 +83,10 @@ mod tests {
     #[test]
     fn task_url_encodes_reserved_characters() {
         let url = task_url("", "a b?c#d%2Fe\\f/é");
-        assert_eq!(url.as_deref(), Ok("/v1/enterprise/task/a%20b%3Fc%23d%252Fe%5Cf%2F%C3%A9"));
+        assert_eq!(
+            url.as_deref(),
+            Ok("/v1/enterprise/task/a%20b%3Fc%23d%252Fe%5Cf%2F%C3%A9")
+        );
     }
 
     #[test]

@@ -225,7 +225,10 @@ mod tests {
     fn task_keeps_unknown_values() {
         let task = parse(r#"{"status":"PAUSED","type":"PUSH_FAILED_EVENTS"}"#);
         assert_eq!(task.status, Some(TaskStatus::Unknown("PAUSED".into())));
-        assert_eq!(task.task_type, Some(TaskType::Unknown("PUSH_FAILED_EVENTS".into())));
+        assert_eq!(
+            task.task_type,
+            Some(TaskType::Unknown("PUSH_FAILED_EVENTS".into()))
+        );
         assert_eq!(task.status.as_ref().map(TaskStatus::as_str), Some("PAUSED"));
     }
 
@@ -283,7 +286,14 @@ mod tests {
 
     #[test]
     fn status_round_trips_api_text() {
-        for text in ["PENDING", "IN_PROGRESS", "COMPLETED", "CANCELED", "FAILED", "PAUSED"] {
+        for text in [
+            "PENDING",
+            "IN_PROGRESS",
+            "COMPLETED",
+            "CANCELED",
+            "FAILED",
+            "PAUSED",
+        ] {
             assert_eq!(TaskStatus::from_api(text).as_str(), text);
         }
     }

@@ -1,0 +1,301 @@
+//! The `TaskStatus` component: a badge, a progress bar and the task's details.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+use super::format::{format_date, format_time, locale_for, page_lang};
+use super::icons::StatusIcon;
+use super::poller::{Poller, Target};
+use crate::core::date::ApiDate;
+use crate::core::i18n::{self, Lang, Text};
+use crate::core::policy::{PollOptions, Watcher};
+use crate::core::progress::Progress;
+use crate::core::task::TaskStatus as Status;
+
+/// Watches one task of the DriveQuant Enterprise API until it ends.
+///
+/// The widget sends `GET {base_url}/v1/enterprise/task/{task_id}` at once,
+/// then again `poll_interval_ms` after each answer, and stops for good at
+/// COMPLETED, CANCELED or FAILED, on 401, 403 and 404. Server errors and
+/// network failures are retried with backoff. Changing any prop stops the
+/// current watch and starts a new one; unmounting stops everything.
+#[component]
+pub fn TaskStatus(
+    /// The task id to watch. It is sent as one percent-encoded path segment and shown as text only.
+    #[prop(into)]
+    task_id: Signal<String>,
+    /// Origin (and optional path prefix) of the API, such as `https://service.drivequant.com`.
+    /// Defaults to the page's own origin, for a same-origin proxy.
+    #[prop(into, optional)]
+    base_url: MaybeProp<String>,
+    /// The enterprise API key, sent only as the `x-dq-enterprise-api-key` header.
+    /// Defaults to none, for a proxy that adds the key itself.
+    #[prop(into, optional)]
+    api_key: MaybeProp<String>,
+    /// Time between the end of one request and the start of the next while the
+    /// task runs, in milliseconds. Defaults to 2000.
+    #[prop(into, optional)]
+    poll_interval_ms: MaybeProp<u64>,
+    /// Language of the widget's words, a BCP 47 tag such as `fr` or `en-GB`.
+    /// Defaults to the page's `lang` attribute, then the browser's language;
+    /// languages other than French give English.
+    #[prop(into, optional)]
+    lang: MaybeProp<String>,
+) -> impl IntoView {
+    let watch = RwSignal::new(None::<Watcher>);
+    let rejected_id = RwSignal::new(false);
+    let lang = Signal::derive(move || {
+        lang.get()
+            .map(|tag| Lang::from_tag(&tag))
+            .unwrap_or_else(page_lang)
+    });
+
+    // The one owner of the poller: replaced when a prop changes, dropped on unmount.
+    let owner: Rc<RefCell<Option<Poller>>> = Rc::new(RefCell::new(None));
+    let effect_owner = Rc::clone(&owner);
+    Effect::new(move |_| {
+        let target = Target {
+            task_id: task_id.get(),
+            base_url: base_url.get().unwrap_or_default(),
+            api_key: api_key.get(),
+        };
+        let options = PollOptions {
+            interval_ms: poll_interval_ms
+                .get()
+                .unwrap_or(PollOptions::default().interval_ms),
+            ..PollOptions::default()
+        };
+
+        // Stop the old watch before the new one sends anything.
+        drop(effect_owner.borrow_mut().take());
+        watch.set(None);
+        let on_change = Rc::new(move |watcher: &Watcher| {
+            watch.try_set(Some(watcher.clone()));
+        });
+        let poller = Poller::start(&target, options, on_change);
+        rejected_id.set(poller.is_none());
+        *effect_owner.borrow_mut() = poller;
+    });
+    let cleanup_owner = SendWrapper::new(owner);
+    on_cleanup(move || drop(cleanup_owner.borrow_mut().take()));
+
+    view! { <TaskView watch=watch.into() rejected_id=rejected_id.into() task_id lang /> }
+}
+
+/// Renders a watch: the part of the widget that only reads state.
+#[component]
+pub fn TaskView(
+    /// The watcher's latest state; `None` before the first answer.
+    watch: Signal<Option<Watcher>>,
+    /// Whether the task id was rejected before sending.
+    rejected_id: Signal<bool>,
+    /// The id being watched.
+    task_id: Signal<String>,
+    /// Language of the widget's words.
+    lang: Signal<Lang>,
+) -> impl IntoView {
+    let task = move || watch.get().and_then(|watch| watch.task().cloned());
+    let status = Memo::new(move |_| task().and_then(|task| task.status));
+    let progress = Memo::new(move |_| task().map(|task| Progress::of(&task)));
+    let polling = move || match watch.get() {
+        Some(watch) if watch.is_stopped() => "stopped",
+        _ if rejected_id.get() => "stopped",
+        _ => "active",
+    };
+    let status_attr = move || {
+        status
+            .get()
+            .map(|status| status.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    let locale = Memo::new(move |_| locale_for(lang.get()));
+
+    view! {
+        <section
+            class="tsw"
+            data-testid="task-status"
+            data-status=status_attr
+            data-polling=polling
+            lang=move || lang.get().tag()
+            aria-busy=move || (watch.get().is_none() && !rejected_id.get()).to_string()
+        >
+            <div class="tsw-head">
+                <Badge status=status.into() lang />
+                <span class="tsw-type" data-testid="task-type">
+                    {move || {
+                        task().and_then(|task| task.task_type).map(|kind| i18n::type_name(lang.get(), &kind))
+                    }}
+                </span>
+            </div>
+            <Bar progress=progress.into() status=status.into() lang />
+            <p class="tsw-counts">
+                <span data-testid="progress-text">{move || counts_text(progress.get(), lang.get())}</span>
+                <span class="tsw-percent" data-testid="progress-percent">
+                    {move || progress.get().and_then(|progress| progress.percent).map(|percent| i18n::percent(lang.get(), percent))}
+                </span>
+            </p>
+            <dl class="tsw-details">
+                <div>
+                    <dt>{move || i18n::text(lang.get(), Text::Created)}</dt>
+                    <dd data-testid="created-at">
+                        {move || date_view(task().and_then(|task| task.created_at), lang.get(), &locale.get())}
+                    </dd>
+                </div>
+                <Show when=move || task().is_some_and(|task| task.completed_at.is_some())>
+                    <div>
+                        <dt>{move || i18n::text(lang.get(), Text::CompletedAt)}</dt>
+                        <dd data-testid="completed-at">
+                            {move || date_view(task().and_then(|task| task.completed_at), lang.get(), &locale.get())}
+                        </dd>
+                    </div>
+                </Show>
+                <div>
+                    <dt>{move || i18n::text(lang.get(), Text::TaskId)}</dt>
+                    <dd class="tsw-id" data-testid="task-id">{move || task_id.get()}</dd>
+                </div>
+            </dl>
+            <ErrorLine watch rejected_id lang locale=locale.into() />
+        </section>
+    }
+}
+
+/// The lifecycle badge: an icon of its own shape per status, the status in words, and `data-status`.
+#[component]
+fn Badge(status: Signal<Option<Status>>, lang: Signal<Lang>) -> impl IntoView {
+    let kind = move || {
+        status
+            .get()
+            .map(|status| status_class(&status))
+            .unwrap_or("loading")
+    };
+    let label = move || match status.get() {
+        Some(status) => i18n::status_name(lang.get(), &status),
+        None => i18n::text(lang.get(), Text::Loading).to_owned(),
+    };
+    view! {
+        <span
+            class=move || format!("tsw-badge tsw-badge--{}", kind())
+            data-testid="status-badge"
+            data-status=move || status.get().map(|status| status.as_str().to_owned()).unwrap_or_default()
+        >
+            <StatusIcon kind=Signal::derive(kind) />
+            <span class="tsw-badge-text">{label}</span>
+        </span>
+    }
+}
+
+/// The progress bar; indeterminate bars have no `aria-valuenow`.
+#[component]
+fn Bar(
+    progress: Signal<Option<Progress>>,
+    status: Signal<Option<Status>>,
+    lang: Signal<Lang>,
+) -> impl IntoView {
+    let percent = move || progress.get().and_then(|progress| progress.percent);
+    let value_text = move || {
+        let progress = progress.get()?;
+        let percent = progress.percent?;
+        let percent = i18n::percent(lang.get(), percent);
+        Some(match counts_text(Some(progress), lang.get()) {
+            Some(counts) => format!("{counts}, {percent}"),
+            None => percent,
+        })
+    };
+    // An indeterminate bar moves only while the task can still advance.
+    let moving = move || !status.get().is_some_and(|status| status.is_terminal());
+    let class = move || {
+        let mut class = String::from("tsw-bar");
+        if percent().is_none() {
+            class.push_str(" tsw-bar--indeterminate");
+            if moving() {
+                class.push_str(" tsw-bar--moving");
+            }
+        }
+        class
+    };
+    view! {
+        <div
+            class=class
+            role="progressbar"
+            data-testid="progress"
+            aria-label=move || i18n::text(lang.get(), Text::ProgressLabel)
+            aria-valuemin="0"
+            aria-valuemax="100"
+            aria-valuenow=move || percent().map(|percent| percent.to_string())
+            aria-valuetext=value_text
+        >
+            <div
+                class="tsw-bar-fill"
+                style:width=move || percent().map(|percent| format!("{percent}%"))
+            ></div>
+        </div>
+    }
+}
+
+/// The line under the bar when the last request failed or the id is unusable.
+#[component]
+fn ErrorLine(
+    watch: Signal<Option<Watcher>>,
+    rejected_id: Signal<bool>,
+    lang: Signal<Lang>,
+    locale: Signal<String>,
+) -> impl IntoView {
+    let message = move || {
+        if rejected_id.get() {
+            return Some(i18n::text(lang.get(), Text::InvalidTaskId).to_owned());
+        }
+        let watch = watch.get()?;
+        let problem = watch.problem()?;
+        let mut message = i18n::problem_message(lang.get(), problem);
+        if let (true, Some(last)) = (watch.is_stale(), watch.last_success_ms()) {
+            let label = i18n::text(lang.get(), Text::LastUpdated);
+            message.push_str(&format!(" {label}: {}.", format_time(last, &locale.get())));
+        }
+        Some(message)
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="tsw-error" data-testid="error">{message}</p>
+        </Show>
+    }
+}
+
+fn counts_text(progress: Option<Progress>, lang: Lang) -> Option<String> {
+    let progress = progress?;
+    let done = progress.done?;
+    let total = progress.total?;
+    Some(i18n::items_done(
+        lang,
+        &done.to_string(),
+        &total.to_string(),
+    ))
+}
+
+fn date_view(date: Option<ApiDate>, lang: Lang, locale: &str) -> impl IntoView {
+    match date {
+        Some(ApiDate::Instant(millis)) => {
+            let shown = format_date(millis, locale);
+            view! { <time datetime=shown.iso>{shown.text}</time> }.into_any()
+        }
+        Some(ApiDate::Invalid(_)) => {
+            view! { <span class="tsw-placeholder">{i18n::text(lang, Text::InvalidDate)}</span> }
+                .into_any()
+        }
+        None => view! { <span class="tsw-placeholder">"—"</span> }.into_any(),
+    }
+}
+
+/// CSS modifier for a status; unknown statuses share one neutral look.
+fn status_class(status: &Status) -> &'static str {
+    match status {
+        Status::Pending => "pending",
+        Status::InProgress => "in-progress",
+        Status::Completed => "completed",
+        Status::Canceled => "canceled",
+        Status::Failed => "failed",
+        Status::Unknown(_) => "unknown",
+    }
+}

@@ -1,0 +1,8 @@
+//! The browser shell: fetch, timers and DOM around the sans-IO core.
+
+pub mod component;
+pub mod fetch;
+pub mod format;
+mod icons;
+pub mod page;
+pub mod poller;

@@ -1,0 +1,424 @@
+//! Browser tests of the widget, run by wasm-bindgen-test in headless Chromium.
+//!
+//! The view tests render fixed states. The polling tests talk to a real task
+//! server whose address `cargo xtask test` passes at compile time in
+//! `TASK_SERVER_URL`.
+
+#![cfg(target_arch = "wasm32")]
+
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use task_status_widget::core::i18n::Lang;
+use task_status_widget::core::policy::{Outcome, PollOptions, Watcher};
+use task_status_widget::web::fetch::parse_task;
+use task_status_widget::{TaskStatus, TaskView};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ID: &str = "6753030831fe9826412bac5c";
+
+/// A fresh element in the body for one test to mount into.
+fn container() -> HtmlElement {
+    let document = document();
+    let element = document.create_element("div").expect("create a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("append the div");
+    element.unchecked_into()
+}
+
+fn find(root: &Element, test_id: &str) -> Option<Element> {
+    root.query_selector(&format!("[data-testid={test_id}]"))
+        .ok()
+        .flatten()
+}
+
+fn text(root: &Element, test_id: &str) -> String {
+    find(root, test_id)
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+fn attribute(root: &Element, test_id: &str, name: &str) -> Option<String> {
+    find(root, test_id)?.get_attribute(name)
+}
+
+/// A watcher that has received `body` as a 200 response.
+fn watcher_with(body: &str) -> Watcher {
+    let mut watcher = Watcher::new(ID, PollOptions::default());
+    watcher.start(0);
+    let task = parse_task(body).expect("the test body is a task");
+    watcher.on_outcome(Outcome::Task(task), 1_000, 0.5);
+    watcher
+}
+
+/// Renders `body` in the view and returns the mounted root; the handle must stay alive.
+async fn render(body: &str, lang: Lang) -> (HtmlElement, impl Drop) {
+    let root = container();
+    let watch = Signal::stored(Some(watcher_with(body)));
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <TaskView
+                watch=watch
+                rejected_id=Signal::stored(false)
+                task_id=Signal::stored(ID.to_owned())
+                lang=Signal::stored(lang)
+            />
+        }
+    });
+    leptos::task::tick().await;
+    (root, handle)
+}
+
+fn counts(total: i64, remaining: i64, status: &str) -> String {
+    format!(
+        r#"{{"taskId":"{ID}","status":"{status}","nbItems":{total},"nbRemainingItems":{remaining}}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn view_counts_agree_everywhere() {
+    // (total, remaining, status, expected percent); None means indeterminate.
+    let cases = [
+        (321, 12, "IN_PROGRESS", Some(96)),
+        (0, 0, "IN_PROGRESS", None),
+        (0, 0, "COMPLETED", Some(100)),
+        (10, 12, "IN_PROGRESS", Some(0)),
+        (10, -3, "IN_PROGRESS", Some(100)),
+        (3, 1, "IN_PROGRESS", Some(66)),
+    ];
+    for (total, remaining, status, expected) in cases {
+        let (root, _handle) = render(&counts(total, remaining, status), Lang::En).await;
+        let case = format!("{total}, {remaining}, {status}");
+
+        let now = attribute(&root, "progress", "aria-valuenow");
+        assert_eq!(
+            now,
+            expected.map(|percent: u8| percent.to_string()),
+            "aria-valuenow for {case}"
+        );
+
+        let shown = text(&root, "progress-percent");
+        let shown_expected = expected
+            .map(|percent| format!("{percent}%"))
+            .unwrap_or_default();
+        assert_eq!(shown, shown_expected, "percent text for {case}");
+
+        let style = find(&root, "progress")
+            .and_then(|bar| bar.first_element_child())
+            .and_then(|fill| fill.get_attribute("style"))
+            .unwrap_or_default();
+        if let Some(percent) = expected {
+            assert!(
+                style.contains(&format!("width: {percent}%")),
+                "bar width for {case}: {style}"
+            );
+        }
+        assert!(
+            !root.inner_html().contains("NaN"),
+            "NaN on screen for {case}"
+        );
+        assert!(!shown.contains('-'), "negative percent for {case}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn view_unknown_status_is_neutral() {
+    let body =
+        r#"{"status":"PAUSED","type":"PUSH_FAILED_EVENTS","nbItems":10,"nbRemainingItems":4}"#;
+    let (root, _handle) = render(body, Lang::En).await;
+    assert_eq!(text(&root, "status-badge"), "Unknown (PAUSED)");
+    assert_eq!(
+        attribute(&root, "status-badge", "data-status").as_deref(),
+        Some("PAUSED")
+    );
+    let class = attribute(&root, "status-badge", "class").unwrap_or_default();
+    assert!(class.contains("tsw-badge--unknown"), "{class}");
+    assert_eq!(
+        attribute(&root, "progress", "aria-valuenow").as_deref(),
+        Some("60")
+    );
+    assert_eq!(text(&root, "task-type"), "PUSH_FAILED_EVENTS");
+}
+
+#[wasm_bindgen_test]
+async fn view_badge_has_text_and_icon() {
+    for (status, words) in [
+        ("PENDING", "Pending"),
+        ("IN_PROGRESS", "In progress"),
+        ("COMPLETED", "Completed"),
+        ("CANCELED", "Canceled"),
+        ("FAILED", "Failed"),
+    ] {
+        let (root, _handle) = render(&counts(10, 5, status), Lang::En).await;
+        assert_eq!(text(&root, "status-badge"), words);
+        let icon = find(&root, "status-badge")
+            .and_then(|badge| badge.query_selector("svg").ok().flatten());
+        assert!(icon.is_some(), "{status} badge has no icon");
+        assert_eq!(
+            attribute(&root, "task-status", "data-status").as_deref(),
+            Some(status)
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn view_dates_show_same_instant() {
+    let body = format!(
+        r#"{{"taskId":"{ID}","status":"COMPLETED","createdAt":"2024-12-09T14:14:17.574+0000",
+        "completedAt":"2024-12-09T16:14:17.574+0200","nbItems":1,"nbRemainingItems":0}}"#
+    );
+    let (root, _handle) = render(&body, Lang::En).await;
+    let created =
+        find(&root, "created-at").and_then(|cell| cell.query_selector("time").ok().flatten());
+    let completed =
+        find(&root, "completed-at").and_then(|cell| cell.query_selector("time").ok().flatten());
+    let created = created.and_then(|time| time.get_attribute("datetime"));
+    let completed = completed.and_then(|time| time.get_attribute("datetime"));
+    assert_eq!(created.as_deref(), Some("2024-12-09T14:14:17.574Z"));
+    assert_eq!(completed, created);
+    assert_eq!(text(&root, "created-at"), text(&root, "completed-at"));
+}
+
+#[wasm_bindgen_test]
+async fn view_bad_date_shows_placeholder() {
+    let body = format!(
+        r#"{{"taskId":"{ID}","status":"IN_PROGRESS","createdAt":"not-a-date","nbItems":4,"nbRemainingItems":1}}"#
+    );
+    let (root, _handle) = render(&body, Lang::En).await;
+    assert_eq!(text(&root, "created-at"), "invalid date");
+    assert_eq!(text(&root, "progress-text"), "3 of 4 items");
+    assert_eq!(text(&root, "status-badge"), "In progress");
+}
+
+#[wasm_bindgen_test]
+async fn view_speaks_french() {
+    let (root, _handle) = render(&counts(321, 81, "COMPLETED"), Lang::Fr).await;
+    assert_eq!(text(&root, "status-badge"), "Terminée");
+    assert_eq!(text(&root, "progress-text"), "240 sur 321 éléments");
+    assert_eq!(text(&root, "progress-percent"), "74\u{202f}%");
+    assert_eq!(
+        attribute(&root, "progress", "aria-label").as_deref(),
+        Some("Progression de la tâche")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn view_renders_id_as_text() {
+    let root = container();
+    let hostile = "<img src=x onerror=alert(1)>";
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <TaskView
+                watch=Signal::stored(None)
+                rejected_id=Signal::stored(false)
+                task_id=Signal::stored(hostile.to_owned())
+                lang=Signal::stored(Lang::En)
+            />
+        }
+    });
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "task-id"), hostile);
+    assert!(root.query_selector("img").ok().flatten().is_none());
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn parse_task_rejects_non_tasks() {
+    for body in [
+        "<html><body>502 Bad Gateway</body></html>",
+        "[]",
+        "null",
+        "\"task\"",
+        "42",
+        "{}",
+        "",
+    ] {
+        assert!(parse_task(body).is_none(), "{body:?} was read as a task");
+    }
+}
+
+// Polling against the real task server.
+
+// A missing address fails only the tests that need the server, with a message
+// saying how to run them, instead of stopping the whole file from compiling.
+#[allow(clippy::option_env_unwrap)]
+fn server_url() -> &'static str {
+    option_env!("TASK_SERVER_URL").expect("TASK_SERVER_URL is set by `cargo xtask test`")
+}
+
+async fn http(method: &str, path: &str, body: Option<&str>) -> serde_json::Value {
+    let url = format!("{}{path}", server_url());
+    let request = match method {
+        "POST" => gloo_net::http::Request::post(&url)
+            .header("content-type", "application/json")
+            .body(body.unwrap_or("{}"))
+            .expect("a request body"),
+        _ => gloo_net::http::Request::get(&url)
+            .build()
+            .expect("a GET request"),
+    };
+    let response = request.send().await.expect("the task server answers");
+    let text = response.text().await.expect("a body");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+async fn create_task(body: &str) -> String {
+    let task = http("POST", "/sim/tasks", Some(body)).await;
+    task["taskId"]
+        .as_str()
+        .expect("the simulator returns a taskId")
+        .to_owned()
+}
+
+async fn request_count(task_id: &str) -> u64 {
+    let log = http("GET", &format!("/sim/requests/{task_id}"), None).await;
+    log["count"].as_u64().unwrap_or(0)
+}
+
+/// Waits up to `seconds` for `condition`, checking every 100 ms.
+async fn wait_for(seconds: u32, mut condition: impl FnMut() -> bool) -> bool {
+    for _ in 0..seconds * 10 {
+        if condition() {
+            return true;
+        }
+        TimeoutFuture::new(100).await;
+    }
+    condition()
+}
+
+fn mount_widget(task_id: RwSignal<String>) -> (HtmlElement, impl Drop) {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <TaskStatus
+                task_id=task_id
+                base_url=server_url().to_owned()
+                api_key="demo-key".to_owned()
+                poll_interval_ms=300_u64
+            />
+        }
+    });
+    (root, handle)
+}
+
+#[wasm_bindgen_test]
+async fn widget_follows_task_to_completion() {
+    let id = create_task(r#"{"nbItems":6,"pendingMs":500,"itemsPerSecond":10}"#).await;
+    let (root, _handle) = mount_widget(RwSignal::new(id.clone()));
+
+    let done = wait_for(30, || {
+        attribute(&root, "task-status", "data-status").as_deref() == Some("COMPLETED")
+    })
+    .await;
+    assert!(done, "the task did not complete on screen");
+    assert_eq!(
+        attribute(&root, "progress", "aria-valuenow").as_deref(),
+        Some("100")
+    );
+    assert_eq!(text(&root, "progress-text"), "6 of 6 items");
+    let stopped = wait_for(5, || {
+        attribute(&root, "task-status", "data-polling").as_deref() == Some("stopped")
+    })
+    .await;
+    assert!(stopped, "polling still active after COMPLETED");
+
+    let count = request_count(&id).await;
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        request_count(&id).await,
+        count,
+        "a request followed the terminal state"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn widget_unmount_stops_requests() {
+    // A long pending task keeps the widget polling until it is unmounted.
+    let id = create_task(r#"{"nbItems":6,"pendingMs":600000}"#).await;
+    let (root, handle) = mount_widget(RwSignal::new(id.clone()));
+    let seen = wait_for(10, || {
+        attribute(&root, "task-status", "data-status").as_deref() == Some("PENDING")
+    })
+    .await;
+    assert!(seen, "the pending task never showed");
+
+    drop(handle);
+    // Let an answer in flight settle, then check that nothing else is sent.
+    TimeoutFuture::new(600).await;
+    let count = request_count(&id).await;
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        request_count(&id).await,
+        count,
+        "a request followed the unmount"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn widget_id_change_drops_old_task() {
+    let slow = create_task(r#"{"nbItems":6,"pendingMs":600000}"#).await;
+    let quick = create_task(r#"{"nbItems":3,"pendingMs":0,"itemsPerSecond":100}"#).await;
+    let task_id = RwSignal::new(slow.clone());
+    let (root, _handle) = mount_widget(task_id);
+    let seen = wait_for(10, || {
+        attribute(&root, "task-status", "data-status").as_deref() == Some("PENDING")
+    })
+    .await;
+    assert!(seen, "the pending task never showed");
+
+    task_id.set(quick.clone());
+    let done = wait_for(10, || {
+        attribute(&root, "task-status", "data-status").as_deref() == Some("COMPLETED")
+    })
+    .await;
+    assert!(done, "the second task did not complete on screen");
+    assert_eq!(text(&root, "task-id"), quick);
+
+    TimeoutFuture::new(600).await;
+    let count = request_count(&slow).await;
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        request_count(&slow).await,
+        count,
+        "the old id is still polled"
+    );
+    assert_eq!(
+        attribute(&root, "task-status", "data-status").as_deref(),
+        Some("COMPLETED")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn widget_stops_on_missing_task() {
+    let id = "no-such-task-for-this-test";
+    let before = request_count(id).await;
+    let (root, _handle) = mount_widget(RwSignal::new(id.to_owned()));
+    let shown = wait_for(10, || text(&root, "error").contains("Task not found")).await;
+    assert!(shown, "no not-found message");
+    TimeoutFuture::new(1_200).await;
+    assert_eq!(request_count(id).await, before + 1);
+}
+
+#[wasm_bindgen_test]
+async fn widget_many_mounts_leave_nothing() {
+    let id = create_task(r#"{"nbItems":6,"pendingMs":600000}"#).await;
+    for _ in 0..100 {
+        let (_root, handle) = mount_widget(RwSignal::new(id.clone()));
+        leptos::task::tick().await;
+        drop(handle);
+    }
+    TimeoutFuture::new(800).await;
+    let count = request_count(&id).await;
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        request_count(&id).await,
+        count,
+        "an unmounted widget still polls"
+    );
+}
