@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use task_status_widget::core::i18n::Lang;
 use task_status_widget::core::policy::{Outcome, PollOptions, Watcher};
 use task_status_widget::web::fetch::parse_task;
+use task_status_widget::web::poller::live_counts;
 use task_status_widget::{TaskStatus, TaskView};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -405,9 +406,33 @@ async fn widget_stops_on_missing_task() {
     assert_eq!(request_count(id).await, before + 1);
 }
 
+fn dispatch_window_event(name: &str) {
+    let event = web_sys::Event::new(name).expect("create an event");
+    web_sys::window()
+        .expect("a window")
+        .dispatch_event(&event)
+        .expect("dispatch the event");
+}
+
 #[wasm_bindgen_test]
 async fn widget_many_mounts_leave_nothing() {
     let id = create_task(r#"{"nbItems":6,"pendingMs":600000}"#).await;
+    let listeners_before = live_counts();
+    let (_root, handle) = mount_widget(RwSignal::new(id.clone()));
+    leptos::task::tick().await;
+    TimeoutFuture::new(50).await;
+    assert_eq!(
+        live_counts(),
+        (listeners_before.0 + 1, listeners_before.1 + 3),
+        "a mounted widget owns one state and three page listeners"
+    );
+    drop(handle);
+    assert_eq!(
+        live_counts(),
+        listeners_before,
+        "the state or its listeners outlived the widget"
+    );
+
     for _ in 0..100 {
         let (_root, handle) = mount_widget(RwSignal::new(id.clone()));
         leptos::task::tick().await;
@@ -421,4 +446,56 @@ async fn widget_many_mounts_leave_nothing() {
         count,
         "an unmounted widget still polls"
     );
+    assert_eq!(
+        live_counts(),
+        listeners_before,
+        "states or listeners leaked over 100 mounts"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn widget_offline_waits_for_online() {
+    let id = create_task(r#"{"nbItems":6,"pendingMs":600000}"#).await;
+    let (root, _handle) = mount_widget(RwSignal::new(id.clone()));
+    let seen = wait_for(10, || {
+        attribute(&root, "task-status", "data-status").as_deref() == Some("PENDING")
+    })
+    .await;
+    assert!(seen, "the pending task never showed");
+
+    dispatch_window_event("offline");
+    leptos::task::tick().await;
+    assert!(
+        text(&root, "error").starts_with("Offline."),
+        "{}",
+        text(&root, "error")
+    );
+    assert_eq!(
+        attribute(&root, "task-status", "data-polling").as_deref(),
+        Some("waiting")
+    );
+    // Let a request in flight settle, then nothing may be sent for a while.
+    TimeoutFuture::new(600).await;
+    let offline_count = request_count(&id).await;
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        request_count(&id).await,
+        offline_count,
+        "a request went out while offline"
+    );
+    // The last good data stays on screen.
+    assert_eq!(
+        attribute(&root, "task-status", "data-status").as_deref(),
+        Some("PENDING")
+    );
+
+    dispatch_window_event("online");
+    TimeoutFuture::new(150).await;
+    assert_eq!(
+        request_count(&id).await,
+        offline_count + 1,
+        "no single request when back online"
+    );
+    let cleared = wait_for(5, || find(&root, "error").is_none()).await;
+    assert!(cleared, "the offline message stayed");
 }

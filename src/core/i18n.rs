@@ -58,6 +58,10 @@ pub enum Text {
     LastUpdated,
     /// Button that sends a request at once.
     RetryNow,
+    /// Button that asks again for a task that was not found.
+    CheckAgain,
+    /// Label of the time of the next request.
+    NextTry,
     /// Shown when the task id is empty or not usable in a URL.
     InvalidTaskId,
     /// Label of the task id.
@@ -102,6 +106,10 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::LastUpdated, Fr) => "Dernière mise à jour",
         (Text::RetryNow, En) => "Retry now",
         (Text::RetryNow, Fr) => "Réessayer maintenant",
+        (Text::CheckAgain, En) => "Check again",
+        (Text::CheckAgain, Fr) => "Vérifier à nouveau",
+        (Text::NextTry, En) => "Next try",
+        (Text::NextTry, Fr) => "Prochain essai",
         (Text::InvalidTaskId, En) => "This task id cannot be requested.",
         (Text::InvalidTaskId, Fr) => "Cet identifiant de tâche ne peut pas être demandé.",
         (Text::TaskId, En) => "Task ID",
@@ -210,6 +218,12 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
         (Problem::Network, Lang::Fr) => "Erreur réseau, nouvel essai.".into(),
         (Problem::Timeout, Lang::En) => "The request timed out, retrying.".into(),
         (Problem::Timeout, Lang::Fr) => "La requête a expiré, nouvel essai.".into(),
+        (Problem::Offline, Lang::En) => {
+            "Offline. Polling resumes when the connection is back.".into()
+        }
+        (Problem::Offline, Lang::Fr) => {
+            "Hors ligne. Le suivi reprendra au retour de la connexion.".into()
+        }
     }
 }
 
@@ -259,6 +273,8 @@ mod tests {
             Text::Unknown,
             Text::LastUpdated,
             Text::RetryNow,
+            Text::CheckAgain,
+            Text::NextTry,
             Text::InvalidTaskId,
             Text::TaskId,
             Text::PageTitle,

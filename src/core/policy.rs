@@ -3,8 +3,14 @@
 //! [`Watcher`] is a plain state machine. The shell tells it the outcome of the
 //! last request and the current time; it answers with the next [`Step`] and
 //! keeps what the view shows (last task, problem, time of the last success).
-//! Requests never overlap because the shell only schedules the next one after
-//! the previous one has settled and been reported here.
+//! Requests never overlap: the shell asks [`Watcher::begin_request`] before
+//! each send, which refuses while another request is in flight, and the next
+//! request is only planned once the previous outcome is reported here.
+//!
+//! Page events change the pace: while the document is hidden or the browser
+//! is offline nothing is sent; when it becomes visible the request that was
+//! due is sent (at once if its time has passed, so there is no burst), and
+//! coming back online sends one request at once.
 
 use super::date::parse_http_date_millis;
 use super::task::Task;
@@ -91,6 +97,8 @@ pub enum Problem {
     Network,
     /// The request timed out. Polling retries with backoff.
     Timeout,
+    /// The browser reports that it is offline. Polling resumes when it is back online.
+    Offline,
 }
 
 impl Problem {
@@ -103,13 +111,44 @@ impl Problem {
     }
 }
 
-/// The next thing the shell must do.
+/// The next thing the shell must do. Each step replaces the previous one, so
+/// the shell cancels its pending timer before carrying it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Send one request after this many milliseconds.
     FetchAfter(u64),
-    /// Send nothing more: the task ended or a final problem occurred.
+    /// Send nothing until a page event or an outcome: the page is hidden or
+    /// offline, or a request is in flight.
+    Wait,
+    /// Send nothing more: the task ended or a final problem occurred. Only
+    /// [`PageEvent::RetryPressed`] restarts a watch stopped by a problem.
     Stop,
+}
+
+/// Something that happened on the page, outside of any request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageEvent {
+    /// The document became hidden (another tab, a minimised window).
+    Hidden,
+    /// The document became visible again.
+    Visible,
+    /// The browser went offline.
+    Offline,
+    /// The browser came back online.
+    Online,
+    /// The reader pressed "Retry now" or "Check again".
+    RetryPressed,
+}
+
+/// Whether the watcher is sending requests, for the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Requests are sent at the planned pace.
+    Active,
+    /// Nothing is sent while the page is hidden or offline.
+    Waiting,
+    /// Nothing more is sent.
+    Stopped,
 }
 
 /// The state of one watched task id.
@@ -123,6 +162,9 @@ pub struct Watcher {
     next_fetch_ms: Option<u64>,
     failures_in_row: u32,
     stopped: bool,
+    in_flight: bool,
+    hidden: bool,
+    offline: bool,
 }
 
 impl Watcher {
@@ -137,12 +179,81 @@ impl Watcher {
             next_fetch_ms: None,
             failures_in_row: 0,
             stopped: false,
+            in_flight: false,
+            hidden: false,
+            offline: false,
         }
     }
 
-    /// Returns the first step: one request at once.
+    /// Returns the first step: one request at once, or a wait when the page
+    /// was reported hidden or offline before the start.
     pub fn start(&mut self, now_ms: u64) -> Step {
         self.schedule(now_ms, 0)
+    }
+
+    /// Tells whether a request may be sent now, and records it as in flight if so.
+    /// The shell calls this when the timer of the latest [`Step::FetchAfter`]
+    /// fires; `false` means send nothing.
+    ///
+    /// The planned time itself is not checked against `now_ms`: the shell keeps
+    /// only the latest step's timer, and a wall clock set back must not stall polling.
+    pub fn begin_request(&mut self) -> bool {
+        let planned = self.next_fetch_ms.is_some();
+        if self.stopped || self.in_flight || self.hidden || self.offline || !planned {
+            return false;
+        }
+        self.in_flight = true;
+        self.next_fetch_ms = None;
+        true
+    }
+
+    /// Records a page event and returns the next step.
+    pub fn on_event(&mut self, event: PageEvent, now_ms: u64) -> Step {
+        match event {
+            PageEvent::Hidden => self.hidden = true,
+            PageEvent::Visible => self.hidden = false,
+            PageEvent::Offline => {
+                self.offline = true;
+                if !self.stopped {
+                    self.problem = Some(Problem::Offline);
+                }
+            }
+            PageEvent::Online => {
+                self.offline = false;
+                if self.problem == Some(Problem::Offline) {
+                    self.problem = None;
+                }
+                // One request at once, whatever the backoff had planned.
+                if !self.stopped && !self.in_flight {
+                    self.next_fetch_ms = Some(now_ms);
+                }
+            }
+            PageEvent::RetryPressed => {
+                let task_ended = self.task.as_ref().is_some_and(Task::is_terminal);
+                if task_ended {
+                    return Step::Stop;
+                }
+                self.stopped = false;
+                if !self.in_flight {
+                    self.next_fetch_ms = Some(now_ms);
+                }
+                // The reader asked for a request, so it goes out even when the
+                // browser claims to be offline.
+                self.offline = false;
+            }
+        }
+        self.resume(now_ms)
+    }
+
+    /// Tells whether requests are being sent, paused by the page, or over.
+    pub fn phase(&self) -> Phase {
+        if self.stopped {
+            Phase::Stopped
+        } else if self.hidden || self.offline {
+            Phase::Waiting
+        } else {
+            Phase::Active
+        }
     }
 
     /// Records how a request ended and returns the next step.
@@ -150,6 +261,7 @@ impl Watcher {
     /// `jitter` is a random number in `0.0..1.0` that spreads retry delays;
     /// tests pass fixed values.
     pub fn on_outcome(&mut self, outcome: Outcome, now_ms: u64, jitter: f64) -> Step {
+        self.in_flight = false;
         if self.stopped {
             return Step::Stop;
         }
@@ -161,6 +273,7 @@ impl Watcher {
                 retry_after,
             } => self.on_http_error(status, retry_after.as_deref(), now_ms, jitter),
             Outcome::NotATask { status } => self.fail(Problem::NotATask(status), now_ms, jitter),
+            Outcome::Network if self.offline => self.fail(Problem::Offline, now_ms, jitter),
             Outcome::Network => self.fail(Problem::Network, now_ms, jitter),
             Outcome::Timeout => self.fail(Problem::Timeout, now_ms, jitter),
         }
@@ -278,9 +391,25 @@ impl Watcher {
         Step::Stop
     }
 
+    /// Plans the next request `delay_ms` from now and returns the step for it.
     fn schedule(&mut self, now_ms: u64, delay_ms: u64) -> Step {
         self.next_fetch_ms = Some(now_ms.saturating_add(delay_ms));
-        Step::FetchAfter(delay_ms)
+        self.resume(now_ms)
+    }
+
+    /// Returns the step that carries out the current plan: wait while the page
+    /// is hidden, offline or a request is in flight, else fetch when due.
+    fn resume(&self, now_ms: u64) -> Step {
+        if self.stopped {
+            return Step::Stop;
+        }
+        if self.in_flight || self.hidden || self.offline {
+            return Step::Wait;
+        }
+        match self.next_fetch_ms {
+            Some(at) => Step::FetchAfter(at.saturating_sub(now_ms)),
+            None => Step::Wait,
+        }
     }
 }
 
@@ -347,6 +476,11 @@ mod tests {
         watcher
     }
 
+    /// Tries to send a request, as the shell does when its timer fires.
+    fn fire(watcher: &mut Watcher, _now: u64) -> bool {
+        watcher.begin_request()
+    }
+
     /// Plays a scripted server against the watcher with a fake clock, the way
     /// the shell would, and returns the times at which requests were sent.
     fn run(script: &[Outcome], until_ms: u64) -> Vec<u64> {
@@ -359,6 +493,7 @@ mod tests {
             if now > until_ms {
                 break;
             }
+            assert!(watcher.begin_request(), "the request at {now} was refused");
             sent.push(now);
             let outcome = script
                 .get(sent.len() - 1)
@@ -589,6 +724,178 @@ mod tests {
             starts.push(now);
         }
         assert_eq!(starts, vec![0, 9_000, 18_000, 27_000]);
+    }
+
+    #[test]
+    fn hidden_page_sends_nothing() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        assert_eq!(
+            watcher.on_outcome(task("IN_PROGRESS", 5), 100, 0.5),
+            Step::FetchAfter(2_000)
+        );
+        assert_eq!(watcher.on_event(PageEvent::Hidden, 500), Step::Wait);
+        // Ten minutes later the old timer would have fired long ago.
+        assert!(!fire(&mut watcher, 600_500));
+        assert_eq!(watcher.phase(), Phase::Waiting);
+    }
+
+    #[test]
+    fn visible_again_sends_one_at_once() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(task("IN_PROGRESS", 5), 100, 0.5);
+        watcher.on_event(PageEvent::Hidden, 500);
+        assert_eq!(
+            watcher.on_event(PageEvent::Visible, 600_500),
+            Step::FetchAfter(0)
+        );
+        assert!(fire(&mut watcher, 600_500));
+        assert!(
+            !fire(&mut watcher, 600_500),
+            "a second request went out at once"
+        );
+        let step = watcher.on_outcome(task("IN_PROGRESS", 4), 600_600, 0.5);
+        assert_eq!(step, Step::FetchAfter(2_000));
+    }
+
+    #[test]
+    fn quick_visibility_toggles_keep_pace() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(task("IN_PROGRESS", 5), 0, 0.5);
+        for at in [100, 300, 500, 700] {
+            watcher.on_event(PageEvent::Hidden, at);
+            let step = watcher.on_event(PageEvent::Visible, at + 50);
+            assert_eq!(step, Step::FetchAfter(2_000 - at - 50), "toggle at {at}");
+        }
+    }
+
+    #[test]
+    fn hidden_during_request_waits_after_it() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        assert_eq!(watcher.on_event(PageEvent::Hidden, 50), Step::Wait);
+        assert_eq!(
+            watcher.on_outcome(task("IN_PROGRESS", 5), 100, 0.5),
+            Step::Wait
+        );
+        assert_eq!(
+            watcher.on_event(PageEvent::Visible, 5_000),
+            Step::FetchAfter(0)
+        );
+    }
+
+    #[test]
+    fn visible_during_request_sends_nothing_more() {
+        let mut watcher = watcher();
+        watcher.on_event(PageEvent::Hidden, 0);
+        watcher.on_event(PageEvent::Visible, 10);
+        assert!(fire(&mut watcher, 10));
+        watcher.on_event(PageEvent::Hidden, 20);
+        assert_eq!(watcher.on_event(PageEvent::Visible, 30), Step::Wait);
+        assert!(!fire(&mut watcher, 30));
+    }
+
+    #[test]
+    fn start_while_hidden_waits() {
+        let mut watcher = Watcher::new(ID, PollOptions::default());
+        watcher.on_event(PageEvent::Hidden, 0);
+        assert_eq!(watcher.start(0), Step::Wait);
+        assert_eq!(
+            watcher.on_event(PageEvent::Visible, 10),
+            Step::FetchAfter(0)
+        );
+    }
+
+    #[test]
+    fn offline_shows_problem_and_waits() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(task("IN_PROGRESS", 5), 0, 0.5);
+        assert_eq!(watcher.on_event(PageEvent::Offline, 100), Step::Wait);
+        assert_eq!(watcher.problem(), Some(&Problem::Offline));
+        assert!(watcher.is_stale());
+        assert!(!fire(&mut watcher, 60_000));
+    }
+
+    #[test]
+    fn online_sends_one_at_once() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(http(503), 0, 1.0);
+        watcher.on_outcome(http(503), 0, 1.0);
+        watcher.on_event(PageEvent::Offline, 100);
+        assert_eq!(
+            watcher.on_event(PageEvent::Online, 200),
+            Step::FetchAfter(0)
+        );
+        assert_eq!(watcher.problem(), None);
+        assert!(fire(&mut watcher, 200));
+    }
+
+    #[test]
+    fn network_error_while_offline_says_offline() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_event(PageEvent::Offline, 10);
+        assert_eq!(watcher.on_outcome(Outcome::Network, 20, 0.5), Step::Wait);
+        assert_eq!(watcher.problem(), Some(&Problem::Offline));
+    }
+
+    #[test]
+    fn retry_pressed_skips_backoff() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(http(500), 0, 1.0);
+        assert_eq!(
+            watcher.on_event(PageEvent::RetryPressed, 10),
+            Step::FetchAfter(0)
+        );
+        assert!(fire(&mut watcher, 10));
+    }
+
+    #[test]
+    fn retry_pressed_checks_missing_task_again() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        assert_eq!(watcher.on_outcome(http(404), 10, 0.5), Step::Stop);
+        assert_eq!(
+            watcher.on_event(PageEvent::RetryPressed, 20),
+            Step::FetchAfter(0)
+        );
+        assert_eq!(watcher.phase(), Phase::Active);
+        assert!(fire(&mut watcher, 20));
+        assert_eq!(
+            watcher.on_outcome(task("PENDING", 10), 30, 0.5),
+            Step::FetchAfter(2_000)
+        );
+        assert_eq!(watcher.problem(), None);
+    }
+
+    #[test]
+    fn retry_pressed_after_end_does_nothing() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        watcher.on_outcome(task("COMPLETED", 0), 10, 0.5);
+        assert_eq!(watcher.on_event(PageEvent::RetryPressed, 20), Step::Stop);
+        assert!(!fire(&mut watcher, 20));
+    }
+
+    #[test]
+    fn retry_pressed_during_request_waits() {
+        let mut watcher = watcher();
+        assert!(fire(&mut watcher, 0));
+        assert_eq!(watcher.on_event(PageEvent::RetryPressed, 5), Step::Wait);
+        assert!(!fire(&mut watcher, 5));
+    }
+
+    #[test]
+    fn request_without_plan_is_refused() {
+        let mut watcher = Watcher::new(ID, PollOptions::default());
+        assert!(!watcher.begin_request());
+        watcher.start(0);
+        assert!(watcher.begin_request());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::icons::StatusIcon;
 use super::poller::{Poller, Target};
 use crate::core::date::ApiDate;
 use crate::core::i18n::{self, Lang, Text};
-use crate::core::policy::{PollOptions, Watcher};
+use crate::core::policy::{Phase, PollOptions, Problem, Watcher};
 use crate::core::progress::Progress;
 use crate::core::task::TaskStatus as Status;
 
@@ -79,10 +79,16 @@ pub fn TaskStatus(
         rejected_id.set(poller.is_none());
         *effect_owner.borrow_mut() = poller;
     });
+    let retry_owner = Rc::clone(&owner);
+    let retry = UnsyncCallback::new(move |()| {
+        if let Some(poller) = retry_owner.borrow().as_ref() {
+            poller.retry_now();
+        }
+    });
     let cleanup_owner = SendWrapper::new(owner);
     on_cleanup(move || drop(cleanup_owner.borrow_mut().take()));
 
-    view! { <TaskView watch=watch.into() rejected_id=rejected_id.into() task_id lang /> }
+    view! { <TaskView watch=watch.into() rejected_id=rejected_id.into() task_id lang retry /> }
 }
 
 /// Renders a watch: the part of the widget that only reads state.
@@ -96,14 +102,18 @@ pub fn TaskView(
     task_id: Signal<String>,
     /// Language of the widget's words.
     lang: Signal<Lang>,
+    /// Called by the "Retry now" and "Check again" button; without it the button is hidden.
+    #[prop(optional)]
+    retry: Option<UnsyncCallback<()>>,
 ) -> impl IntoView {
     let task = move || watch.get().and_then(|watch| watch.task().cloned());
     let status = Memo::new(move |_| task().and_then(|task| task.status));
     let progress = Memo::new(move |_| task().map(|task| Progress::of(&task)));
-    let polling = move || match watch.get() {
-        Some(watch) if watch.is_stopped() => "stopped",
+    let polling = move || match watch.get().map(|watch| watch.phase()) {
         _ if rejected_id.get() => "stopped",
-        _ => "active",
+        Some(Phase::Stopped) => "stopped",
+        Some(Phase::Waiting) => "waiting",
+        Some(Phase::Active) | None => "active",
     };
     let status_attr = move || {
         status
@@ -157,7 +167,7 @@ pub fn TaskView(
                     <dd class="tsw-id" data-testid="task-id">{move || task_id.get()}</dd>
                 </div>
             </dl>
-            <ErrorLine watch rejected_id lang locale=locale.into() />
+            <ErrorLine watch rejected_id lang locale=locale.into() retry />
         </section>
     }
 }
@@ -235,30 +245,68 @@ fn Bar(
     }
 }
 
-/// The line under the bar when the last request failed or the id is unusable.
+/// The lines under the bar when the last request failed or the id is unusable:
+/// what failed, how old the data on screen is, when the next try is, and a
+/// button to try at once.
 #[component]
 fn ErrorLine(
     watch: Signal<Option<Watcher>>,
     rejected_id: Signal<bool>,
     lang: Signal<Lang>,
     locale: Signal<String>,
+    retry: Option<UnsyncCallback<()>>,
 ) -> impl IntoView {
+    let problem = move || watch.get().and_then(|watch| watch.problem().cloned());
     let message = move || {
         if rejected_id.get() {
             return Some(i18n::text(lang.get(), Text::InvalidTaskId).to_owned());
         }
-        let watch = watch.get()?;
-        let problem = watch.problem()?;
-        let mut message = i18n::problem_message(lang.get(), problem);
-        if let (true, Some(last)) = (watch.is_stale(), watch.last_success_ms()) {
-            let label = i18n::text(lang.get(), Text::LastUpdated);
-            message.push_str(&format!(" {label}: {}.", format_time(last, &locale.get())));
-        }
-        Some(message)
+        Some(i18n::problem_message(lang.get(), &problem()?))
     };
+    let stale = move || {
+        let watch = watch.get()?;
+        let last = watch.last_success_ms().filter(|_| watch.is_stale())?;
+        let label = i18n::text(lang.get(), Text::LastUpdated);
+        Some(format!("{label}: {}", format_time(last, &locale.get())))
+    };
+    let next_try = move || {
+        let watch = watch.get()?;
+        watch.problem()?;
+        let next = watch
+            .next_fetch_ms()
+            .filter(|_| watch.phase() == Phase::Active)?;
+        let label = i18n::text(lang.get(), Text::NextTry);
+        Some(format!("{label}: {}", format_time(next, &locale.get())))
+    };
+    let button_text = move || match problem() {
+        Some(Problem::NotFound) => i18n::text(lang.get(), Text::CheckAgain),
+        _ => i18n::text(lang.get(), Text::RetryNow),
+    };
+    let can_retry = move || retry.is_some() && problem().is_some() && !rejected_id.get();
     view! {
         <Show when=move || message().is_some()>
-            <p class="tsw-error" data-testid="error">{message}</p>
+            <div class="tsw-problem">
+                <p class="tsw-error" data-testid="error">{message}</p>
+                <p class="tsw-meta">
+                    <span data-testid="stale">{stale}</span>
+                    " "
+                    <span data-testid="next-try">{next_try}</span>
+                </p>
+                <Show when=can_retry>
+                    <button
+                        type="button"
+                        class="tsw-retry"
+                        data-testid="retry"
+                        on:click=move |_| {
+                            if let Some(retry) = retry {
+                                retry.run(());
+                            }
+                        }
+                    >
+                        {button_text}
+                    </button>
+                </Show>
+            </div>
         </Show>
     }
 }
