@@ -44,6 +44,10 @@ pub enum Text {
     ProgressLabel,
     /// Shown before the first response.
     Loading,
+    /// Badge text when requests failed before any task arrived.
+    NoData,
+    /// Badge text for a task without a status.
+    StatusMissing,
     /// Label of the creation time.
     Created,
     /// Label of the completion time.
@@ -92,6 +96,10 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::ProgressLabel, Fr) => "Progression de la tâche",
         (Text::Loading, En) => "Loading the task…",
         (Text::Loading, Fr) => "Chargement de la tâche…",
+        (Text::NoData, En) => "No data",
+        (Text::NoData, Fr) => "Aucune donnée",
+        (Text::StatusMissing, En) => "Status unknown",
+        (Text::StatusMissing, Fr) => "Statut inconnu",
         (Text::Created, En) => "Created",
         (Text::Created, Fr) => "Créée",
         (Text::CompletedAt, En) => "Completed",
@@ -267,6 +275,8 @@ mod tests {
         let all = [
             Text::ProgressLabel,
             Text::Loading,
+            Text::NoData,
+            Text::StatusMissing,
             Text::Created,
             Text::CompletedAt,
             Text::InvalidDate,

@@ -115,6 +115,27 @@ pub fn TaskView(
         Some(Phase::Waiting) => "waiting",
         Some(Phase::Active) | None => "active",
     };
+    let badge = Memo::new(move |_| {
+        let watch = watch.get();
+        let failed = rejected_id.get()
+            || watch
+                .as_ref()
+                .is_some_and(|watch| watch.problem().is_some());
+        match (task(), status.get()) {
+            (_, Some(status)) => BadgeState::Status(status),
+            (Some(_), None) => BadgeState::StatusMissing,
+            (None, None) if failed => BadgeState::Unavailable,
+            (None, None) => BadgeState::Loading,
+        }
+    });
+    // An indeterminate bar moves only while requests go out and nothing is wrong.
+    let moving = Memo::new(move |_| {
+        let Some(watch) = watch.get() else {
+            return !rejected_id.get();
+        };
+        let ended = status.get().is_some_and(|status| status.is_terminal());
+        watch.phase() == Phase::Active && watch.problem().is_none() && !ended
+    });
     let status_attr = move || {
         status
             .get()
@@ -133,14 +154,14 @@ pub fn TaskView(
             aria-busy=move || (watch.get().is_none() && !rejected_id.get()).to_string()
         >
             <div class="tsw-head">
-                <Badge status=status.into() lang />
+                <Badge state=badge.into() lang />
                 <span class="tsw-type" data-testid="task-type">
                     {move || {
                         task().and_then(|task| task.task_type).map(|kind| i18n::type_name(lang.get(), &kind))
                     }}
                 </span>
             </div>
-            <Bar progress=progress.into() status=status.into() lang />
+            <Bar progress=progress.into() moving=moving.into() lang />
             <p class="tsw-counts">
                 <span data-testid="progress-text">{move || counts_text(progress.get(), lang.get())}</span>
                 <span class="tsw-percent" data-testid="progress-percent">
@@ -172,24 +193,43 @@ pub fn TaskView(
     }
 }
 
+/// What the badge shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BadgeState {
+    /// No answer yet.
+    Loading,
+    /// No task to show because the requests failed.
+    Unavailable,
+    /// A task without a status field.
+    StatusMissing,
+    /// A task with a status.
+    Status(Status),
+}
+
 /// The lifecycle badge: an icon of its own shape per status, the status in words, and `data-status`.
 #[component]
-fn Badge(status: Signal<Option<Status>>, lang: Signal<Lang>) -> impl IntoView {
-    let kind = move || {
-        status
-            .get()
-            .map(|status| status_class(&status))
-            .unwrap_or("loading")
+fn Badge(state: Signal<BadgeState>, lang: Signal<Lang>) -> impl IntoView {
+    let kind = move || match state.get() {
+        BadgeState::Loading => "loading",
+        BadgeState::Unavailable => "unavailable",
+        BadgeState::StatusMissing => "unknown",
+        BadgeState::Status(status) => status_class(&status),
     };
-    let label = move || match status.get() {
-        Some(status) => i18n::status_name(lang.get(), &status),
-        None => i18n::text(lang.get(), Text::Loading).to_owned(),
+    let label = move || match state.get() {
+        BadgeState::Loading => i18n::text(lang.get(), Text::Loading).to_owned(),
+        BadgeState::Unavailable => i18n::text(lang.get(), Text::NoData).to_owned(),
+        BadgeState::StatusMissing => i18n::text(lang.get(), Text::StatusMissing).to_owned(),
+        BadgeState::Status(status) => i18n::status_name(lang.get(), &status),
+    };
+    let status_attr = move || match state.get() {
+        BadgeState::Status(status) => status.as_str().to_owned(),
+        _ => String::new(),
     };
     view! {
         <span
             class=move || format!("tsw-badge tsw-badge--{}", kind())
             data-testid="status-badge"
-            data-status=move || status.get().map(|status| status.as_str().to_owned()).unwrap_or_default()
+            data-status=status_attr
         >
             <StatusIcon kind=Signal::derive(kind) />
             <span class="tsw-badge-text">{label}</span>
@@ -201,7 +241,7 @@ fn Badge(status: Signal<Option<Status>>, lang: Signal<Lang>) -> impl IntoView {
 #[component]
 fn Bar(
     progress: Signal<Option<Progress>>,
-    status: Signal<Option<Status>>,
+    moving: Signal<bool>,
     lang: Signal<Lang>,
 ) -> impl IntoView {
     let percent = move || progress.get().and_then(|progress| progress.percent);
@@ -214,13 +254,11 @@ fn Bar(
             None => percent,
         })
     };
-    // An indeterminate bar moves only while the task can still advance.
-    let moving = move || !status.get().is_some_and(|status| status.is_terminal());
     let class = move || {
         let mut class = String::from("tsw-bar");
         if percent().is_none() {
             class.push_str(" tsw-bar--indeterminate");
-            if moving() {
+            if moving.get() {
                 class.push_str(" tsw-bar--moving");
             }
         }
@@ -287,11 +325,13 @@ fn ErrorLine(
         <Show when=move || message().is_some()>
             <div class="tsw-problem">
                 <p class="tsw-error" data-testid="error">{message}</p>
-                <p class="tsw-meta">
-                    <span data-testid="stale">{stale}</span>
-                    " "
-                    <span data-testid="next-try">{next_try}</span>
-                </p>
+                <Show when=move || stale().is_some() || next_try().is_some()>
+                    <p class="tsw-meta">
+                        <span data-testid="stale">{stale}</span>
+                        " "
+                        <span data-testid="next-try">{next_try}</span>
+                    </p>
+                </Show>
                 <Show when=can_retry>
                     <button
                         type="button"

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 /// An inline SVG icon for a badge modifier (`pending`, `in-progress`, `completed`,
-/// `canceled`, `failed`, `unknown` or `loading`). Hidden from assistive technology,
+/// `canceled`, `failed`, `unknown`, `unavailable` or `loading`). Hidden from assistive technology,
 /// because the badge text says the same.
 #[component]
 pub fn StatusIcon(kind: Signal<&'static str>) -> impl IntoView {
@@ -55,6 +55,12 @@ fn shape(kind: &str) -> AnyView {
         // A cross: failed.
         "failed" => view! {
             <path d="M3.5 3.5l9 9M12.5 3.5l-9 9" stroke-width="2.2" />
+        }
+        .into_any(),
+        // A ring with a bar across: nothing to show.
+        "unavailable" => view! {
+            <circle cx="8" cy="8" r="6" />
+            <path d="M5 8h6" />
         }
         .into_any(),
         // A dotted ring: no answer yet.
