@@ -39,6 +39,10 @@ pub fn TaskStatus(
     /// task runs, in milliseconds. Defaults to 2000.
     #[prop(into, optional)]
     poll_interval_ms: MaybeProp<u64>,
+    /// Time after which a request is aborted and retried, in milliseconds.
+    /// Defaults to 15000.
+    #[prop(into, optional)]
+    request_timeout_ms: MaybeProp<u64>,
     /// Language of the widget's words, a BCP 47 tag such as `fr` or `en-GB`.
     /// Defaults to the page's `lang` attribute, then the browser's language;
     /// languages other than French give English.
@@ -62,11 +66,13 @@ pub fn TaskStatus(
             base_url: base_url.get().unwrap_or_default(),
             api_key: api_key.get(),
         };
+        let defaults = PollOptions::default();
         let options = PollOptions {
-            interval_ms: poll_interval_ms
+            interval_ms: poll_interval_ms.get().unwrap_or(defaults.interval_ms),
+            request_timeout_ms: request_timeout_ms
                 .get()
-                .unwrap_or(PollOptions::default().interval_ms),
-            ..PollOptions::default()
+                .unwrap_or(defaults.request_timeout_ms),
+            ..defaults
         };
 
         // Stop the old watch before the new one sends anything.
