@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::script::InvalidScript;
 use crate::simulation::{SimulationError, TaskType};
 
 /// Error of a request. The response carries a stable code and a fixed
@@ -21,6 +22,13 @@ pub enum ApiError {
     /// No task has the requested id.
     #[error("task {0:?} not found")]
     TaskNotFound(String),
+    /// No scenario preset has the requested name.
+    #[error("scenario {0:?} not found")]
+    ScenarioNotFound(String),
+    /// A scripted delay or hang ended early, because the server is shutting
+    /// down or the hang reached its time limit, with no connection to close.
+    #[error("scripted wait ended before its response")]
+    ScriptedWaitEnded,
     /// A control request chose an id that another task uses.
     #[error("task id {0:?} is already used")]
     DuplicateTaskId(String),
@@ -76,6 +84,18 @@ impl ApiError {
                 "task_not_found",
                 "No task has this id.".to_owned(),
             ),
+            Self::ScenarioNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "scenario_not_found",
+                "No scenario has this name. GET /sim/scenarios lists the names.".to_owned(),
+            ),
+            Self::ScriptedWaitEnded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "scripted_wait_ended",
+                "The simulator ended this scripted wait early, because it is shutting down \
+                 or the hang reached its 10-minute limit."
+                    .to_owned(),
+            ),
             Self::DuplicateTaskId(_) => (
                 StatusCode::CONFLICT,
                 "duplicate_task_id",
@@ -120,7 +140,10 @@ impl IntoResponse for ApiError {
         let (status, code, message) = self.parts();
 
         // The request span adds the request id, method and path to these.
-        if status.is_server_error() {
+        // A scripted wait that ends early is the script at work, not a
+        // failure of the simulator.
+        let is_failure = status.is_server_error() && !matches!(self, Self::ScriptedWaitEnded);
+        if is_failure {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::info!(error = %self, "request rejected");
@@ -143,5 +166,11 @@ impl From<SimulationError> for ApiError {
                 Self::RetryAlreadyRunning { task_type, task_id }
             }
         }
+    }
+}
+
+impl From<InvalidScript> for ApiError {
+    fn from(error: InvalidScript) -> Self {
+        Self::InvalidRequest(error.0)
     }
 }

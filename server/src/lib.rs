@@ -12,7 +12,7 @@
 //!
 //! | Route | Response |
 //! | --- | --- |
-//! | `GET /v1/enterprise/task/{taskId}` | The task: `taskId`, `createdAt`, `completedAt`, `type`, `status`, `nbItems`, `nbRemainingItems`. 404 for an unknown id. |
+//! | `GET /v1/enterprise/task/{taskId}` | The task: `taskId`, `createdAt`, `completedAt`, `type`, `status`, `nbItems`, `nbRemainingItems`. 404 for an unknown id. A task with a script gets the response of its next step instead (see [Scripted responses](#scripted-responses)). |
 //! | `POST /v1/enterprise/push/trips/failed/retry` | `{"taskId", "nbItems"}` of a new `PUSH_FAILED_TRIPS` task that takes every failed trip. 409 while a retry of that type is pending or in progress. |
 //! | `POST /v1/enterprise/push/crashes/failed/retry` | The same for `PUSH_FAILED_CRASHES`. |
 //!
@@ -36,17 +36,86 @@
 //!
 //! | Route | Effect |
 //! | --- | --- |
-//! | `GET /sim/tasks` | `{"apiKey", "paused", "tasks": [{"taskId", "type", "status", "label"}]}`, seeded tasks first. `apiKey` is the key only when it is [`DEMO_API_KEY`], otherwise `null`. |
+//! | `GET /sim/tasks` | `{"apiKey", "paused", "tasks": [{"taskId", "type", "status", "label"}], "scenarios": [{"name", "description"}]}`, seeded tasks first. `apiKey` is the key only when it is [`DEMO_API_KEY`], otherwise `null`. |
 //! | `POST /sim/tasks` | Creates a task from the optional fields `taskId`, `type`, `nbItems`, `pendingMs` and `itemsPerSecond` and returns 201 with its JSON. Ignores the one-retry-per-type rule. 400 for invalid values, 409 for a used id. |
 //! | `POST /sim/tasks/{taskId}/fail` | Makes the task `FAILED` now, or leaves it unchanged if it already ended, and returns it. |
+//! | `POST /sim/tasks/{taskId}/script` | Replaces the task's script with the body `{"steps": [STEP, ...], "then": "simulate" \| "repeat-last"}` and returns `{"taskId", "steps": <count>}`. 400 for an invalid script, which leaves the previous one in place, 404 for an unknown task. |
+//! | `GET /sim/scenarios` | `[{"name", "description"}]` of every [scenario](#scenarios). |
+//! | `POST /sim/scenarios/{name}` | Creates a task with the scenario's script and returns 201 with `{"taskId", "scenario", "description"}`. The optional body `{"taskId"}` chooses the id. 404 for an unknown name, 409 for a used id. |
 //! | `POST /sim/push/pause` | Pauses the push service. Returns `{"paused": true}`. |
 //! | `POST /sim/push/resume` | Resumes the push service. Returns `{"paused": false}`. |
-//! | `GET /sim/requests/{taskId}` | `{"taskId", "count", "requests": [{"atMs", "status"}]}` for every `GET /v1/enterprise/task/{taskId}` received with this exact id, whatever its status. |
+//! | `GET /sim/requests/{taskId}` | `{"taskId", "count", "maxInFlight", "requests": [{"atMs", "settledMs", "status", "step"}]}` for every `GET /v1/enterprise/task/{taskId}` received with this exact id, whatever its status. See [Request log](#request-log). |
 //! | `GET /sim/requests` | `{"counts": {"<taskId>": n}, "unmatchedCount", "unmatched": ["<raw path>"]}`. |
 //!
 //! The router percent-decodes `{taskId}`, so `%2F` in an id arrives as `/`.
 //! Each list keeps the latest [`request_log::MAX_RECORDS`] records, while
 //! the counts include older ones.
+//!
+//! # Request log
+//!
+//! Each record of `GET /sim/requests/{taskId}` has the Unix times in
+//! milliseconds of the request's arrival, `atMs`, and of its end,
+//! `settledMs`, both from the simulator's clock. `status` is the status
+//! code sent, and `step` the index of the scripted step that set the
+//! response, or `null` for the simulated task or a rejected key. While a
+//! request is delayed or hung, `settledMs` and `status` are `null`. A
+//! request that ends without a response, because its client gave up or
+//! its connection was closed, keeps `status` `null` and gets `settledMs`.
+//! `maxInFlight` is the maximum number of requests for this id that were
+//! between arrival and end at the same time, since the simulator started.
+//!
+//! # Scripted responses
+//!
+//! Each `GET /v1/enterprise/task/{taskId}` with a valid key takes the
+//! task's next step. Requests with a missing or wrong key get 401 and take
+//! no step. Once the steps are used up, `"then": "simulate"`, the default,
+//! returns the simulated task again, and `"then": "repeat-last"` repeats
+//! the last step for every later request. A script with no steps and
+//! `simulate` removes the previous script's remaining steps.
+//!
+//! A step is an object whose fields are all optional:
+//!
+//! | Field | Effect |
+//! | --- | --- |
+//! | `status` | Status code from 200 to 999. Defaults to 200. |
+//! | `headers` | Object of header name to string value, such as `{"Retry-After": "5"}`. These replace the headers that the body sets, such as `content-type`. `Content-Length` and `Transfer-Encoding` are rejected. |
+//! | `body` | Text sent as is, with no `content-type` unless `headers` sets one. |
+//! | `json` | Any JSON value, `null` included, sent with `content-type: application/json`. |
+//! | `task` | Object of fields that replace or extend the simulated task's current JSON, such as `{"status": "PAUSED"}`. A field set to `null` is sent as `null`. |
+//! | `omit` | Names of fields to remove from the simulated task's JSON, after `task` applies. |
+//! | `delayMs` | Milliseconds to wait before the response, at most 600000 (10 minutes). |
+//! | `hang` | `true` to send nothing: the request stays in flight until the client gives up, the server shuts down, or 10 minutes pass. Takes no other field. |
+//! | `dropConnection` | `true` to close the connection without any response, after `delayMs`. Takes no other field but `delayMs`. |
+//!
+//! `body`, `json` and `task` exclude each other, and `omit` excludes `body`
+//! and `json`. A step with none of them serves the simulated task if its
+//! status is 200, so `{"delayMs": 7000}` only delays the simulated task,
+//! and sends an empty body otherwise. The simulated task is read when the
+//! response is sent, after the delay. Invalid steps are rejected with a 400
+//! that names the step and the field.
+//!
+//! `dropConnection` and the early end of waits need [`serve`], which owns
+//! the connections: when its shutdown signal resolves, delayed and hung
+//! requests end at once by closing their connections, so graceful shutdown
+//! does not wait for them. A hang that reaches 10 minutes ends the same
+//! way. Under [`app`] served another way, a `dropConnection` step returns
+//! 500, and a hang that ends returns 503. Call [`AppState::begin_shutdown`]
+//! at shutdown to end the waits.
+//!
+//! # Scenarios
+//!
+//! `POST /sim/scenarios/{name}` creates a `PUSH_FAILED_TRIPS` task of 20
+//! items that stays `PENDING` for 2 s, then finishes 2 items a second, and
+//! gives it one of these scripts:
+//!
+//! | Name | Responses |
+//! | --- | --- |
+//! | `flaky` | 500 with a JSON error body 3 times, then the simulated task. |
+//! | `rate-limited` | 429 with `Retry-After: 5` and a JSON error body twice, then the simulated task. |
+//! | `slow` | The simulated task, each response delayed by 7 s. |
+//! | `never-answering` | The simulated task to the first request, no response to the second, then the simulated task. |
+//! | `garbage` | 502 with an HTML page and `content-type: text/html`, then 200 with the body `not json` and `content-type: application/json`, then 200 with the JSON `[1,2,3]`, then the simulated task. |
+//! | `unknown-status` | The task with `status` `PAUSED`, `type` `PUSH_FAILED_EVENTS`, `nbItems` 10 and `nbRemainingItems` 4, 3 times, then the simulated task. |
 //!
 //! # Other paths
 //!
@@ -56,7 +125,9 @@
 //! `cargo xtask demo`. Every request that matches no route, including those
 //! served as files, is listed under `unmatched`.
 //!
-//! # Example
+//! # Examples
+//!
+//! A router for `oneshot` tests, on a clock that the test moves:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -68,17 +139,41 @@
 //! let router = app(AppState::new(config, clock));
 //! # drop(router);
 //! ```
+//!
+//! A server on a loopback port that stops when `stop` is sent:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use task_status_server::{serve, AppState, Config, SystemClock};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let address = listener.local_addr()?;
+//! let state = AppState::new(Config::default(), Arc::new(SystemClock));
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let server = tokio::spawn(serve(listener, state, async {
+//!     let _ = stopped.await;
+//! }));
+//! // ... send requests to `address` ...
+//! let _ = stop.send(());
+//! # let _ = server.await;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod request_log;
 pub mod routes;
+pub mod script;
 pub mod simulation;
 pub mod state;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, DEMO_API_KEY};
+pub use connection::serve;
 pub use error::ApiError;
 pub use routes::{app, API_KEY_HEADER};
 pub use simulation::demo::{

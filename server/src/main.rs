@@ -7,15 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use task_status_server::{app, AppState, Config, SystemClock, DEMO_API_KEY};
+use task_status_server::{serve, AppState, Config, SystemClock, DEMO_API_KEY};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 /// Log filter used when `RUST_LOG` is unset or invalid.
 const DEFAULT_LOG_FILTER: &str = "task_status_server=info,tower_http=info";
 
-const AFTER_HELP: &str = "\
-API routes (header x-dq-enterprise-api-key required):
+const AFTER_HELP: &str = r#"API routes (header x-dq-enterprise-api-key required):
   GET  /v1/enterprise/task/{taskId}
   POST /v1/enterprise/push/trips/failed/retry
   POST /v1/enterprise/push/crashes/failed/retry
@@ -25,14 +24,27 @@ Control routes (no key):
   POST /sim/tasks                  create a task from optional JSON fields taskId,
                                    type, nbItems, pendingMs, itemsPerSecond
   POST /sim/tasks/{taskId}/fail    make a task FAILED now
+  POST /sim/tasks/{taskId}/script  script the task's next responses from the JSON
+                                   {"steps": [STEP, ...], "then": "simulate" or
+                                   "repeat-last"}. Each STEP takes the optional
+                                   fields status, headers, body, json, task, omit,
+                                   delayMs, hang and dropConnection, described in
+                                   the crate docs (cargo doc -p task-status-server)
+  GET  /sim/scenarios              list the scenario presets
+  POST /sim/scenarios/{name}       create a task with a preset script: flaky,
+                                   rate-limited, slow, never-answering, garbage
+                                   or unknown-status
   POST /sim/push/pause             pause the push service, canceling running tasks
   POST /sim/push/resume            resume the push service
   GET  /sim/requests               request counts per task id and unmatched paths
-  GET  /sim/requests/{taskId}      every GET of that task with its time and status
+  GET  /sim/requests/{taskId}      every GET of that task with its arrival, end,
+                                   status and scripted step, and maxInFlight
 
 Other paths are served from --dist. Once bound, the server prints one line,
 `listening on http://ADDRESS:PORT`, to stdout. Logs go to stderr; set RUST_LOG
-to change their filter (default: task_status_server=info,tower_http=info).";
+to change their filter (default: task_status_server=info,tower_http=info).
+On Ctrl-C or SIGTERM, scripted delays and hangs end at once by closing their
+connections, and the server stops once the other requests are served."#;
 
 /// Local simulator of the DriveQuant Enterprise task API.
 #[derive(Debug, Parser)]
@@ -99,16 +111,16 @@ async fn main() -> ExitCode {
         demo_tasks: !args.no_demo_tasks,
         ..Config::default()
     };
-    let router = app(AppState::new(config, Arc::new(SystemClock)));
+    let state = AppState::new(config, Arc::new(SystemClock));
 
     // Scripts read the port from this line, so it goes to stdout alone and
     // is flushed at once, while logs go to stderr.
     tracing::info!(address = %local_address, "listening");
     announce_address(&format!("listening on http://{local_address}"));
 
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // `serve` ends delayed and hung scripted requests when the signal
+    // arrives, so shutdown does not wait for them.
+    let served = serve(listener, state, shutdown_signal()).await;
     match served {
         Ok(()) => {
             tracing::info!("stopped");

@@ -1,20 +1,26 @@
 //! State shared by every request handler.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
 use time::OffsetDateTime;
+use tokio::sync::watch;
 use tower_http::services::ServeDir;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::request_log::{RequestLog, TaskRequest};
+use crate::request_log::{RequestLog, RequestNumber};
+use crate::script::{Script, TakenStep};
 use crate::simulation::demo::demo_tasks;
 use crate::simulation::Simulator;
 
-/// Handle on one simulator instance. Clones share the same tasks, clock and
-/// request log.
+/// Handle on one simulator instance. Clones share the same tasks, scripts,
+/// clock and request log.
+///
+/// Handlers that hold several locks take them in the order simulator,
+/// scripts, request log, so that they cannot deadlock.
 #[derive(Clone)]
 pub struct AppState {
     shared: Arc<Shared>,
@@ -24,8 +30,12 @@ struct Shared {
     config: Config,
     clock: Arc<dyn Clock>,
     simulator: Mutex<Simulator>,
+    /// Scripts by task id. Only ids of existing tasks have one.
+    scripts: Mutex<HashMap<String, Script>>,
     requests: Mutex<RequestLog>,
     static_files: Option<ServeDir>,
+    /// `true` once [`AppState::begin_shutdown`] was called.
+    shutdown: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -51,8 +61,10 @@ impl AppState {
                 config,
                 clock,
                 simulator: Mutex::new(simulator),
+                scripts: Mutex::new(HashMap::new()),
                 requests: Mutex::new(RequestLog::default()),
                 static_files,
+                shutdown: watch::Sender::new(false),
             }),
         }
     }
@@ -93,22 +105,51 @@ impl AppState {
             .map_err(|_| ApiError::Internal("request log lock poisoned by a panic".to_owned()))
     }
 
-    /// Records a task request and its response status. A failure to record
-    /// is logged, because the response is already decided.
-    pub(crate) fn record_task_request(
+    /// Locks the scripts, with the same rule as [`Self::simulator`].
+    pub(crate) fn scripts(&self) -> Result<MutexGuard<'_, HashMap<String, Script>>, ApiError> {
+        self.shared
+            .scripts
+            .lock()
+            .map_err(|_| ApiError::Internal("script lock poisoned by a panic".to_owned()))
+    }
+
+    /// Records the arrival of a task request at `arrival`. When
+    /// `take_step` is set, also takes the task's next scripted step, if
+    /// any, and records its index.
+    ///
+    /// The step is taken and the request recorded under one lock, so
+    /// concurrent requests are logged in the order of their steps. A
+    /// failure to record is logged, and the request is still served.
+    pub(crate) fn begin_task_request(
         &self,
         task_id: &str,
-        at: OffsetDateTime,
-        status: StatusCode,
-    ) {
-        let request = TaskRequest {
-            at_ms: unix_ms(at),
-            status: status.as_u16(),
+        arrival: OffsetDateTime,
+        take_step: bool,
+    ) -> Result<(InFlightRequest, Option<TakenStep>), ApiError> {
+        let mut scripts = self.scripts()?;
+        let step = if take_step {
+            scripts.get_mut(task_id).and_then(Script::next_step)
+        } else {
+            None
         };
-        match self.requests() {
-            Ok(mut log) => log.record_task_request(task_id, request),
-            Err(error) => tracing::error!(%error, task_id, "failed to record a task request"),
-        }
+        let step_index = step.as_ref().map(|taken| taken.index);
+
+        let number = match self.requests() {
+            Ok(mut log) => Some(log.begin_task_request(task_id, unix_ms(arrival), step_index)),
+            Err(error) => {
+                tracing::error!(%error, task_id, "failed to record a task request");
+                None
+            }
+        };
+        drop(scripts);
+
+        let request = InFlightRequest {
+            state: self.clone(),
+            task_id: task_id.to_owned(),
+            step: step_index,
+            number,
+        };
+        Ok((request, step))
     }
 
     /// Records a request that matched no route, logging a failure to do so.
@@ -116,6 +157,80 @@ impl AppState {
         match self.requests() {
             Ok(mut log) => log.record_unmatched(raw_path),
             Err(error) => tracing::error!(%error, "failed to record an unmatched request"),
+        }
+    }
+}
+
+impl AppState {
+    /// Ends every delayed or hung scripted request at once, and every such
+    /// request that arrives later, by closing its connection. Without a
+    /// connection to close, the request gets a 503.
+    ///
+    /// [`crate::serve`] calls this when its shutdown signal resolves, so
+    /// that graceful shutdown does not wait for these requests. Call it in
+    /// the same place when serving [`crate::app`] another way.
+    pub fn begin_shutdown(&self) {
+        let was_started = self.shared.shutdown.send_replace(true);
+        if !was_started {
+            tracing::info!("shutdown started, ending delayed and hung scripted requests");
+        }
+    }
+
+    /// Resolves once [`Self::begin_shutdown`] is called, or at once if it
+    /// already was.
+    pub(crate) async fn shutdown_started(&self) {
+        let mut receiver = self.shared.shutdown.subscribe();
+        // The sender lives in `Shared`, which `self` keeps alive, so
+        // `wait_for` never reports a closed channel.
+        let _ = receiver.wait_for(|started| *started).await;
+    }
+}
+
+/// A task request between its arrival and its end. Dropping it without
+/// [`Self::settle`], as hyper does with a handler whose client closed the
+/// connection, records that the request ended without a response.
+pub(crate) struct InFlightRequest {
+    state: AppState,
+    task_id: String,
+    step: Option<usize>,
+    /// `None` when the arrival could not be recorded, or once settled.
+    number: Option<RequestNumber>,
+}
+
+impl InFlightRequest {
+    /// Records that the response with `status` is being sent.
+    pub(crate) fn settle(mut self, status: StatusCode) {
+        self.record_end(Some(status));
+    }
+
+    fn record_end(&mut self, status: Option<StatusCode>) {
+        let Some(number) = self.number.take() else {
+            return;
+        };
+        let settled_ms = unix_ms(self.state.now());
+        match self.state.requests() {
+            Ok(mut log) => log.settle_task_request(
+                &self.task_id,
+                number,
+                settled_ms,
+                status.map(|status| status.as_u16()),
+            ),
+            Err(error) => {
+                tracing::error!(%error, task_id = %self.task_id, "failed to record the end of a task request");
+            }
+        }
+    }
+}
+
+impl Drop for InFlightRequest {
+    fn drop(&mut self) {
+        if self.number.is_some() {
+            tracing::info!(
+                task_id = %self.task_id,
+                step = self.step,
+                "task request ended without a response"
+            );
+            self.record_end(None);
         }
     }
 }

@@ -30,9 +30,9 @@ async fn requests_show_counts_401_404_and_200() {
     assert_eq!(
         counted["requests"],
         json!([
-            {"atMs": start_ms(), "status": 401},
-            {"atMs": start_ms(), "status": 401},
-            {"atMs": start_ms(), "status": 200}
+            {"atMs": start_ms(), "settledMs": start_ms(), "status": 401, "step": null},
+            {"atMs": start_ms(), "settledMs": start_ms(), "status": 401, "step": null},
+            {"atMs": start_ms(), "settledMs": start_ms(), "status": 200, "step": null}
         ])
     );
     assert_eq!(absent["count"], 1);
@@ -47,6 +47,7 @@ async fn requests_show_never_requested_is_zero() {
 
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()["count"], 0);
+    assert_eq!(response.json()["maxInFlight"], 0);
     assert_eq!(response.json()["requests"], json!([]));
 }
 

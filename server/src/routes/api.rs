@@ -6,8 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use super::scripted;
 use super::task_json::TaskJson;
 use super::TaskIdParam;
+use crate::connection::OptionalCloser;
 use crate::error::ApiError;
 use crate::simulation::TaskType;
 use crate::state::AppState;
@@ -23,22 +25,37 @@ struct RetryJson {
     nb_items: u64,
 }
 
-/// `GET /v1/enterprise/task/{taskId}`: the task's current state.
+/// `GET /v1/enterprise/task/{taskId}`: the task's current state, or the
+/// response that the task's next scripted step sets.
 ///
-/// Every request is recorded with its status code, including those rejected
-/// for their key, so tests can count the polls that a client sent.
+/// Every request is recorded from its arrival to its end, including those
+/// rejected for their key, so tests can count the polls that a client sent
+/// and those still in flight. A rejected key takes no scripted step.
 pub(crate) async fn tasks_show(
     State(state): State<AppState>,
     TaskIdParam(task_id): TaskIdParam,
+    OptionalCloser(closer): OptionalCloser,
     headers: HeaderMap,
 ) -> Response {
-    let now = state.now();
-    let response = match find_task(&state, &headers, &task_id, now) {
-        Ok(task) => Json(task).into_response(),
-        Err(error) => error.into_response(),
+    let arrival = state.now();
+    let authorized = authorize(&state, &headers);
+    let (request, step) = match state.begin_task_request(&task_id, arrival, authorized.is_ok()) {
+        Ok(started) => started,
+        Err(error) => return error.into_response(),
     };
 
-    state.record_task_request(&task_id, now, response.status());
+    let response = match (authorized, step) {
+        (Err(error), _) => error.into_response(),
+        (Ok(()), None) => match task_json(&state, &task_id, arrival) {
+            Ok(task) => Json(task).into_response(),
+            Err(error) => error.into_response(),
+        },
+        (Ok(()), Some(taken)) => {
+            scripted::respond(&state, &task_id, taken.index, &taken.step, closer.as_ref()).await
+        }
+    };
+
+    request.settle(response.status());
     response
 }
 
@@ -59,14 +76,12 @@ pub(crate) async fn crash_retries_create(
     create_retry(&state, &headers, TaskType::PushFailedCrashes)
 }
 
-fn find_task(
+/// Describes the task as the simulation reports it at `now`.
+pub(super) fn task_json(
     state: &AppState,
-    headers: &HeaderMap,
     task_id: &str,
     now: time::OffsetDateTime,
 ) -> Result<TaskJson, ApiError> {
-    authorize(state, headers)?;
-
     let simulator = state.simulator()?;
     let task = simulator
         .task(task_id)

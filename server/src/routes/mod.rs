@@ -3,18 +3,23 @@
 
 mod api;
 mod fallback;
+mod scenarios;
+mod scripted;
 mod sim;
 mod task_json;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, Method};
 use axum::routing::{get, post};
 use axum::Router;
+use serde::de::DeserializeOwned;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -45,6 +50,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/sim/tasks", get(sim::tasks_index).post(sim::tasks_create))
         .route("/sim/tasks/{taskId}/fail", post(sim::tasks_fail))
+        .route("/sim/tasks/{taskId}/script", post(sim::task_scripts_create))
+        .route("/sim/scenarios", get(scenarios::scenarios_index))
+        .route("/sim/scenarios/{name}", post(scenarios::scenarios_create))
         .route("/sim/push/pause", post(sim::push_service_pause))
         .route("/sim/push/resume", post(sim::push_service_resume))
         .route("/sim/requests", get(sim::requests_index))
@@ -74,14 +82,37 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskIdParam {
     }
 }
 
+/// Parses a JSON request body, or returns `None` for an empty one.
+/// `description` names the expected content in the error message.
+pub(crate) fn parse_json_body<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    description: &str,
+) -> Result<Option<T>, ApiError> {
+    let body = body.map_err(|rejection| {
+        ApiError::InvalidRequest(format!(
+            "The body could not be read: {}.",
+            rejection.body_text()
+        ))
+    })?;
+    if body.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_slice(&body).map(Some).map_err(|error| {
+        ApiError::InvalidRequest(format!("The body is not a valid {description}: {error}."))
+    })
+}
+
 /// Lets any origin call the simulator, because the widget's browser tests
 /// load their page from another port than the simulator's. The simulator
-/// contains no real data, so no origin gains anything from this.
+/// contains no real data, so no origin gains anything from this. Every
+/// response header is exposed, so that pages can read scripted headers
+/// such as `Retry-After`.
 fn cors_layer() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([HeaderName::from_static(API_KEY_HEADER), CONTENT_TYPE])
+        .expose_headers(Any)
 }
 
 /// Opens the span of one request, with a request number, the method and

@@ -11,11 +11,13 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use super::scenarios::{scenario_list, ScenarioJson};
 use super::task_json::TaskJson;
-use super::TaskIdParam;
+use super::{parse_json_body, TaskIdParam};
 use crate::config::DEMO_API_KEY;
 use crate::error::ApiError;
 use crate::request_log::TaskRequest;
+use crate::script::{Script, ScriptRequest};
 use crate::simulation::{NewTask, TaskOrigin, TaskStatus, TaskType};
 use crate::state::AppState;
 
@@ -31,6 +33,7 @@ struct TaskListJson {
     api_key: Option<&'static str>,
     paused: bool,
     tasks: Vec<TaskSummaryJson>,
+    scenarios: Vec<ScenarioJson>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,7 +68,16 @@ struct PushServiceJson {
 struct TaskRequestsJson {
     task_id: String,
     count: u64,
+    max_in_flight: u64,
     requests: Vec<TaskRequest>,
+}
+
+/// Body of a successful `POST /sim/tasks/{taskId}/script`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScriptSetJson {
+    task_id: String,
+    steps: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,6 +110,7 @@ pub(crate) async fn tasks_index(
         api_key: is_demo_key.then_some(DEMO_API_KEY),
         paused: simulator.is_paused(),
         tasks,
+        scenarios: scenario_list(),
     }))
 }
 
@@ -107,19 +120,7 @@ pub(crate) async fn tasks_create(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = body.map_err(|rejection| {
-        ApiError::InvalidRequest(format!(
-            "The body could not be read: {}.",
-            rejection.body_text()
-        ))
-    })?;
-    let body: CreateTaskBody = if body.is_empty() {
-        CreateTaskBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|error| {
-            ApiError::InvalidRequest(format!("The body is not a valid task request: {error}."))
-        })?
-    };
+    let body: CreateTaskBody = parse_json_body(body, "task request")?.unwrap_or_default();
     let new_task = validate_task_body(body, &state)?;
 
     let now = state.now();
@@ -210,15 +211,60 @@ pub(crate) async fn requests_show(
     TaskIdParam(task_id): TaskIdParam,
 ) -> Result<impl IntoResponse, ApiError> {
     let log = state.requests()?;
-    let (count, requests) = match log.task_requests(&task_id) {
-        Some(entry) => (entry.count, entry.requests.iter().copied().collect()),
-        None => (0, Vec::new()),
+    let json = match log.task_requests(&task_id) {
+        Some(entry) => TaskRequestsJson {
+            task_id,
+            count: entry.count,
+            max_in_flight: entry.max_in_flight,
+            requests: entry.requests.iter().copied().collect(),
+        },
+        None => TaskRequestsJson {
+            task_id,
+            count: 0,
+            max_in_flight: 0,
+            requests: Vec::new(),
+        },
     };
-    Ok(Json(TaskRequestsJson {
+    Ok(Json(json))
+}
+
+/// `POST /sim/tasks/{taskId}/script`: replaces the task's script, which
+/// sets the responses to the task's next requests. An unknown task gets a
+/// 404 even when the script is invalid too.
+pub(crate) async fn task_scripts_create(
+    State(state): State<AppState>,
+    TaskIdParam(task_id): TaskIdParam,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let parsed = parse_script(body);
+
+    let simulator = state.simulator()?;
+    if simulator.task(&task_id).is_none() {
+        return Err(ApiError::TaskNotFound(task_id));
+    }
+    let script = parsed?;
+    let step_count = script.len();
+    let then = script.then();
+    state.scripts()?.insert(task_id.clone(), script);
+    drop(simulator);
+
+    tracing::info!(
         task_id,
-        count,
-        requests,
+        steps = step_count,
+        then = then.as_str(),
+        "task script set"
+    );
+    Ok(Json(ScriptSetJson {
+        task_id,
+        steps: step_count,
     }))
+}
+
+fn parse_script(body: Result<Bytes, BytesRejection>) -> Result<Script, ApiError> {
+    let request: ScriptRequest = parse_json_body(body, "script")?.ok_or_else(|| {
+        invalid("The body is empty. Send a script such as {\"steps\": [{\"status\": 500}]}.")
+    })?;
+    Ok(Script::try_from(request)?)
 }
 
 /// Checks a task request's values and fills in the defaults.

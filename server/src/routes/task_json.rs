@@ -1,6 +1,7 @@
 //! The task JSON that the API returns.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
@@ -49,6 +50,36 @@ impl TaskJson {
     }
 }
 
+impl TaskJson {
+    /// Returns the fields as JSON values in the order of serialization, for
+    /// scripted steps that change some of them.
+    pub(crate) fn into_fields(self) -> Vec<(String, Value)> {
+        let completed_at = self.completed_at.map_or(Value::Null, Value::String);
+        vec![
+            ("taskId".to_owned(), Value::String(self.task_id)),
+            ("createdAt".to_owned(), Value::String(self.created_at)),
+            ("completedAt".to_owned(), completed_at),
+            ("type".to_owned(), Value::from(self.task_type.as_str())),
+            ("status".to_owned(), Value::from(self.status.as_str())),
+            ("nbItems".to_owned(), Value::from(self.nb_items)),
+            (
+                "nbRemainingItems".to_owned(),
+                Value::from(self.nb_remaining_items),
+            ),
+        ]
+    }
+}
+
+/// JSON object that serializes its fields in the order given, which
+/// `serde_json::Map` does not keep without its `preserve_order` feature.
+pub(crate) struct OrderedObject(pub Vec<(String, Value)>);
+
+impl Serialize for OrderedObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
+    }
+}
+
 /// Formats an instant in the API's date format, truncating to milliseconds.
 fn format_api_date(at: OffsetDateTime) -> Result<String, ApiError> {
     let utc = at
@@ -68,6 +99,36 @@ mod tests {
     fn format_api_date_matches_example() {
         let text = format_api_date(datetime!(2024-12-09 14:14:17.574 UTC));
         assert_eq!(text.ok().as_deref(), Some("2024-12-09T14:14:17.574+0000"));
+    }
+
+    #[test]
+    fn into_fields_serializes_like_task_json() {
+        let task = crate::simulation::Task {
+            id: "t".to_owned(),
+            task_type: TaskType::PushFailedCrashes,
+            created_at: datetime!(2024-12-09 14:14:17.574 UTC),
+            nb_items: 4,
+            pending: time::Duration::ZERO,
+            items_per_second: 1.0,
+            queued_at: Some(datetime!(2024-12-09 14:14:17.574 UTC)),
+            canceled_at: None,
+            failed_at: None,
+            origin: crate::simulation::TaskOrigin::Control,
+            label: String::new(),
+        };
+        // In progress with `completedAt` null, then completed with a date.
+        let instants = [
+            datetime!(2024-12-09 14:14:19.574 UTC),
+            datetime!(2024-12-09 14:14:30 UTC),
+        ];
+
+        for now in instants {
+            let json = TaskJson::new(&task, now).expect("dates format");
+            let direct = serde_json::to_string(&json).expect("serializes");
+            let fields = OrderedObject(json.into_fields());
+            let ordered = serde_json::to_string(&fields).expect("serializes");
+            assert_eq!(ordered, direct);
+        }
     }
 
     #[test]

@@ -20,9 +20,11 @@ use tower::ServiceExt;
 /// dates are exact.
 pub const START: OffsetDateTime = datetime!(2024-12-09 14:14:17.574 UTC);
 
-/// A router and the clock it reads.
+/// A router, its state and the clock it reads. Clones share all three.
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub clock: Arc<ManualClock>,
 }
 
@@ -55,7 +57,8 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(START));
         let state = AppState::new(config, clock.clone());
         Self {
-            router: app(state),
+            router: app(state.clone()),
+            state,
             clock,
         }
     }
@@ -116,6 +119,28 @@ impl TestApp {
     pub async fn create_task(&self, body: Value) -> TestResponse {
         self.send(Method::POST, "/sim/tasks", None, Some(body))
             .await
+    }
+
+    /// `POST /sim/tasks/{id}/script` with the given script.
+    pub async fn set_script(&self, task_id: &str, script: Value) -> TestResponse {
+        let uri = format!("/sim/tasks/{task_id}/script");
+        self.send(Method::POST, &uri, None, Some(script)).await
+    }
+
+    /// Creates a task with this id and gives it the script, panicking if
+    /// either request fails.
+    pub async fn create_scripted_task(&self, task_id: &str, script: Value) {
+        let created = self
+            .create_task(serde_json::json!({ "taskId": task_id }))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let scripted = self.set_script(task_id, script).await;
+        assert_eq!(scripted.status, StatusCode::OK, "{}", scripted.text);
+    }
+
+    /// `GET /sim/requests/{id}` as JSON.
+    pub async fn request_log(&self, task_id: &str) -> Value {
+        self.get(&format!("/sim/requests/{task_id}")).await.json()
     }
 
     pub async fn post(&self, uri: &str) -> TestResponse {
