@@ -499,3 +499,362 @@ async fn widget_offline_waits_for_online() {
     let cleared = wait_for(5, || find(&root, "error").is_none()).await;
     assert!(cleared, "the offline message stayed");
 }
+
+// Scripted misbehaviour: the simulator answers each request with the next
+// step of a script (`POST /sim/tasks/{id}/script`).
+
+async fn script(task_id: &str, steps: &str, then: &str) {
+    let body = format!(r#"{{"steps":{steps},"then":"{then}"}}"#);
+    let answer = http("POST", &format!("/sim/tasks/{task_id}/script"), Some(&body)).await;
+    assert!(
+        answer["steps"].is_u64(),
+        "the script was rejected: {answer}"
+    );
+}
+
+async fn request_log(task_id: &str) -> serde_json::Value {
+    http("GET", &format!("/sim/requests/{task_id}"), None).await
+}
+
+/// Arrival times of the requests for `task_id`, in milliseconds.
+async fn arrivals(task_id: &str) -> Vec<u64> {
+    let log = request_log(task_id).await;
+    let requests = log["requests"].as_array().cloned().unwrap_or_default();
+    requests
+        .iter()
+        .filter_map(|request| request["atMs"].as_u64())
+        .collect()
+}
+
+fn mount_with(
+    task_id: RwSignal<String>,
+    interval_ms: u64,
+    timeout_ms: u64,
+) -> (HtmlElement, impl Drop) {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <TaskStatus
+                task_id=task_id
+                base_url=server_url().to_owned()
+                api_key="demo-key".to_owned()
+                poll_interval_ms=interval_ms
+                request_timeout_ms=timeout_ms
+            />
+        }
+    });
+    (root, handle)
+}
+
+fn status_is(root: &Element, status: &str) -> bool {
+    attribute(root, "task-status", "data-status").as_deref() == Some(status)
+}
+
+fn polling_is(root: &Element, phase: &str) -> bool {
+    attribute(root, "task-status", "data-polling").as_deref() == Some(phase)
+}
+
+#[wasm_bindgen_test]
+async fn scripted_lifecycle_stops_at_each_end() {
+    for end in ["COMPLETED", "CANCELED", "FAILED"] {
+        let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+        let steps = format!(
+            r#"[{{"task":{{"status":"PENDING"}}}},{{"task":{{"status":"IN_PROGRESS","nbRemainingItems":5}}}},
+            {{"task":{{"status":"{end}","nbRemainingItems":0}}}},{{"task":{{"status":"IN_PROGRESS"}}}}]"#
+        );
+        script(&id, &steps, "repeat-last").await;
+        let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+
+        let ended = wait_for(10, || status_is(&root, end)).await;
+        assert!(ended, "{end} never showed");
+        TimeoutFuture::new(1_000).await;
+        assert_eq!(
+            request_count(&id).await,
+            3,
+            "requests for a task ending {end}"
+        );
+        assert!(polling_is(&root, "stopped"), "polling after {end}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn scripted_unauthorized_stops_at_once() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(
+        &id,
+        r#"[{"status":401,"json":{"error":"unauthorized"}}]"#,
+        "simulate",
+    )
+    .await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+    let shown = wait_for(10, || {
+        text(&root, "error").contains("The API key was rejected")
+    })
+    .await;
+    assert!(shown, "no rejected key message: {}", text(&root, "error"));
+    TimeoutFuture::new(1_000).await;
+    assert_eq!(request_count(&id).await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn scripted_slow_answers_never_overlap() {
+    // Each answer takes 1.4 s and the interval is 0.4 s: a request starts
+    // 0.4 s after the previous one settled, so 6 s hold about 4 requests.
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(&id, r#"[{"delayMs":1400}]"#, "repeat-last").await;
+    let (_root, handle) = mount_with(RwSignal::new(id.clone()), 400, 5_000);
+    TimeoutFuture::new(6_000).await;
+    drop(handle);
+
+    let log = request_log(&id).await;
+    assert_eq!(
+        log["maxInFlight"].as_u64(),
+        Some(1),
+        "two requests were in flight: {log}"
+    );
+    let count = log["count"].as_u64().unwrap_or(0);
+    assert!((3..=5).contains(&count), "{count} requests in 6 s");
+}
+
+#[wasm_bindgen_test]
+async fn scripted_hang_is_aborted_and_retried() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(&id, r#"[{},{"hang":true}]"#, "simulate").await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 1_000);
+
+    let timed_out = wait_for(10, || text(&root, "error").contains("timed out")).await;
+    assert!(timed_out, "no timeout message: {}", text(&root, "error"));
+    // The last good data stays on screen, marked with the time it arrived.
+    assert!(status_is(&root, "PENDING"));
+    assert!(
+        text(&root, "stale").starts_with("Last updated"),
+        "{}",
+        text(&root, "stale")
+    );
+
+    let retried = wait_for(10, || find(&root, "error").is_none()).await;
+    assert!(retried, "polling never recovered after the hang");
+    assert!(request_count(&id).await >= 3);
+    assert_eq!(request_log(&id).await["maxInFlight"].as_u64(), Some(1));
+}
+
+#[wasm_bindgen_test]
+async fn scripted_switch_ignores_late_answer() {
+    for late in [
+        r#"{"delayMs":1500}"#,
+        r#"{"delayMs":1500,"status":500,"json":{"error":"boom"}}"#,
+    ] {
+        let slow = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+        let quick = create_task(r#"{"nbItems":3,"pendingMs":0,"itemsPerSecond":100}"#).await;
+        script(&slow, &format!("[{late}]"), "repeat-last").await;
+        let task_id = RwSignal::new(slow.clone());
+        let (root, _handle) = mount_with(task_id, 200, 5_000);
+
+        // Switch while the first answer for the slow task is still on its way.
+        TimeoutFuture::new(300).await;
+        task_id.set(quick.clone());
+        let done = wait_for(10, || status_is(&root, "COMPLETED")).await;
+        assert!(done, "the quick task never completed on screen");
+        TimeoutFuture::new(2_000).await;
+        assert!(
+            status_is(&root, "COMPLETED"),
+            "the late answer {late} reached the screen"
+        );
+        assert!(
+            find(&root, "error").is_none(),
+            "the late answer {late} showed an error"
+        );
+        assert_eq!(
+            attribute(&root, "progress", "aria-valuenow").as_deref(),
+            Some("100")
+        );
+        assert!(polling_is(&root, "stopped"));
+        assert_eq!(
+            request_count(&slow).await,
+            1,
+            "the slow task was polled again"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn scripted_unknown_status_keeps_polling() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    let paused = r#"{"task":{"status":"PAUSED","type":"PUSH_FAILED_EVENTS","nbItems":10,"nbRemainingItems":4}}"#;
+    script(&id, &format!("[{paused}]"), "repeat-last").await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+
+    let shown = wait_for(10, || text(&root, "status-badge") == "Unknown (PAUSED)").await;
+    assert!(shown, "badge: {}", text(&root, "status-badge"));
+    assert_eq!(
+        attribute(&root, "progress", "aria-valuenow").as_deref(),
+        Some("60")
+    );
+    let before = request_count(&id).await;
+    TimeoutFuture::new(1_000).await;
+    assert!(
+        request_count(&id).await > before,
+        "polling stopped on an unknown status"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn scripted_html_error_backs_off() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    let page = r#"{"status":502,"headers":{"Content-Type":"text/html"},"body":"<html><body><h1>502 Bad Gateway</h1><script>window.__injected = 1</script></body></html>"}"#;
+    script(&id, &format!("[{page}]"), "repeat-last").await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+
+    let shown = wait_for(10, || {
+        text(&root, "error").starts_with("Server error (502), retrying.")
+    })
+    .await;
+    assert!(shown, "error: {}", text(&root, "error"));
+    assert!(
+        !root.inner_html().contains("Bad Gateway"),
+        "the HTML page was rendered"
+    );
+    assert!(
+        text(&root, "next-try").starts_with("Next try"),
+        "{}",
+        text(&root, "next-try")
+    );
+
+    // Backoff: the gaps between requests grow instead of staying at 0.2 s.
+    TimeoutFuture::new(4_000).await;
+    let times = arrivals(&id).await;
+    assert!(times.len() >= 3, "only {} requests", times.len());
+    assert!(
+        times.len() <= 8,
+        "{} requests in about 4 s is not a backoff",
+        times.len()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn scripted_garbage_body_is_an_error() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(
+        &id,
+        r#"[{},{"headers":{"Content-Type":"application/json"},"body":"not json"}]"#,
+        "repeat-last",
+    )
+    .await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+    let shown = wait_for(10, || {
+        text(&root, "error").contains("not a task (HTTP 200)")
+    })
+    .await;
+    assert!(shown, "error: {}", text(&root, "error"));
+    assert!(
+        status_is(&root, "PENDING"),
+        "the last good task left the screen"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn scripted_rate_limit_waits_retry_after() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(
+        &id,
+        r#"[{"status":429,"headers":{"Retry-After":"5"}}]"#,
+        "simulate",
+    )
+    .await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+    let shown = wait_for(5, || text(&root, "error").contains("Too many requests")).await;
+    assert!(shown, "error: {}", text(&root, "error"));
+    let recovered = wait_for(10, || status_is(&root, "PENDING")).await;
+    assert!(recovered, "polling never resumed after the 429");
+
+    let times = arrivals(&id).await;
+    assert!(times.len() >= 2);
+    let gap = times[1] - times[0];
+    assert!(gap >= 5_000, "the retry came {gap} ms after the 429");
+}
+
+#[wasm_bindgen_test]
+async fn scripted_unmount_in_flight_is_quiet() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    script(&id, r#"[{"delayMs":1000}]"#, "repeat-last").await;
+    let errors_before = console_error_count();
+    let (_root, handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+    TimeoutFuture::new(300).await;
+    assert_eq!(request_count(&id).await, 1);
+    drop(handle);
+
+    TimeoutFuture::new(2_000).await;
+    assert_eq!(
+        request_count(&id).await,
+        1,
+        "a request followed the unmount"
+    );
+    assert_eq!(
+        console_error_count(),
+        errors_before,
+        "the unmount logged an error"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn scripted_hidden_page_sends_nothing() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 1_000, 5_000);
+    let seen = wait_for(10, || status_is(&root, "PENDING")).await;
+    assert!(seen, "the pending task never showed");
+
+    set_document_hidden(true);
+    TimeoutFuture::new(400).await;
+    let hidden_count = request_count(&id).await;
+    assert!(polling_is(&root, "waiting"));
+    // Several intervals pass while hidden.
+    TimeoutFuture::new(3_500).await;
+    assert_eq!(
+        request_count(&id).await,
+        hidden_count,
+        "a request went out while hidden"
+    );
+
+    set_document_hidden(false);
+    TimeoutFuture::new(150).await;
+    assert_eq!(
+        request_count(&id).await,
+        hidden_count + 1,
+        "not exactly one request on return"
+    );
+    // The next one follows at the normal pace, a second later.
+    TimeoutFuture::new(600).await;
+    assert_eq!(
+        request_count(&id).await,
+        hidden_count + 1,
+        "a burst followed the return"
+    );
+}
+
+/// Makes `document.hidden` report `hidden` and fires `visibilitychange`, as the
+/// browser does when the tab changes. Headless Chromium has no tab to switch.
+fn set_document_hidden(hidden: bool) {
+    let script = format!(
+        r#"Object.defineProperty(document, "hidden", {{ configurable: true, get: () => {hidden} }});
+        document.dispatchEvent(new Event("visibilitychange"));"#
+    );
+    js_sys::eval(&script).expect("the visibility override runs");
+}
+
+/// Counts calls to `console.error` from now on, by wrapping it once.
+fn console_error_count() -> f64 {
+    let script = r#"
+        (() => {
+            if (window.__consoleErrors === undefined) {
+                window.__consoleErrors = 0;
+                const original = console.error.bind(console);
+                console.error = (...args) => { window.__consoleErrors += 1; original(...args); };
+            }
+            return window.__consoleErrors;
+        })()
+    "#;
+    js_sys::eval(script)
+        .ok()
+        .and_then(|count| count.as_f64())
+        .expect("the counter runs")
+}
