@@ -86,6 +86,8 @@ pub enum Text {
     NewDemoTask,
     /// Shown when the simulator did not create a task.
     NewDemoTaskFailed,
+    /// Heading of the simulator's presets of misbehaviour.
+    Scenarios,
 }
 
 /// Returns the text in `lang`.
@@ -138,6 +140,8 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::NewDemoTask, Fr) => "Lancer une nouvelle tâche simulée",
         (Text::NewDemoTaskFailed, En) => "The simulator did not create a task.",
         (Text::NewDemoTaskFailed, Fr) => "Le simulateur n’a pas créé de tâche.",
+        (Text::Scenarios, En) => "Start a task that misbehaves",
+        (Text::Scenarios, Fr) => "Lancer une tâche qui se comporte mal",
     }
 }
 
@@ -295,6 +299,7 @@ mod tests {
             Text::DemoTasks,
             Text::NewDemoTask,
             Text::NewDemoTaskFailed,
+            Text::Scenarios,
         ];
         for item in all {
             assert_ne!(text(Lang::En, item), text(Lang::Fr, item), "{item:?}");

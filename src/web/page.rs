@@ -9,6 +9,7 @@ use super::component::TaskStatus;
 use super::fetch::string_field;
 use super::format::page_lang;
 use crate::core::i18n::{self, Lang, Text};
+use crate::core::task::TaskStatus;
 
 /// A task the simulator offers on its demo list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,15 @@ pub struct DemoTask {
     pub label: String,
 }
 
+/// A preset of scripted misbehaviour the simulator offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoScenario {
+    /// The preset name, such as `flaky`.
+    pub name: String,
+    /// What the preset does, from the simulator.
+    pub description: String,
+}
+
 /// What the simulator's `GET /sim/tasks` returns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DemoInfo {
@@ -28,6 +38,8 @@ pub struct DemoInfo {
     pub api_key: Option<String>,
     /// The seeded and created tasks.
     pub tasks: Vec<DemoTask>,
+    /// The presets of scripted misbehaviour.
+    pub scenarios: Vec<DemoScenario>,
 }
 
 /// The page: reads `?taskId=`, `?baseUrl=` and `?lang=` from the address.
@@ -41,6 +53,7 @@ pub fn App() -> impl IntoView {
         .map(Lang::from_tag)
         .unwrap_or_else(page_lang);
     let base_url = query.base_url.clone().unwrap_or_default();
+    label_document(lang);
 
     let task_id = RwSignal::new(query.task_id.clone().unwrap_or_default());
     let api_key = RwSignal::new(None::<String>);
@@ -83,10 +96,10 @@ pub fn App() -> impl IntoView {
 
     let new_task = {
         let base_url = base_url.clone();
-        move |_| {
+        UnsyncCallback::new(move |scenario: Option<String>| {
             let base_url = base_url.clone();
             leptos::task::spawn_local(async move {
-                match create_demo_task(&base_url).await {
+                match create_demo_task(&base_url, scenario.as_deref()).await {
                     Some(id) => {
                         demo_error.set(false);
                         watch(id);
@@ -97,7 +110,7 @@ pub fn App() -> impl IntoView {
                     None => demo_error.set(true),
                 }
             });
-        }
+        })
     };
 
     let widget_base = base_url.clone();
@@ -159,21 +172,89 @@ pub fn App() -> impl IntoView {
                                         move |_| watch(id.clone())
                                     }
                                 >
-                                    <span class="page-demo-label">{task.label.clone()}</span>
+                                    <span class="page-demo-label">{demo_task_label(lang, &task)}</span>
                                     <code>{task.task_id.clone()}</code>
                                 </button>
                             </li>
                         </For>
                     </ul>
-                    <button type="button" data-testid="new-demo-task" on:click=new_task.clone()>
+                    <button
+                        type="button"
+                        data-testid="new-demo-task"
+                        on:click=move |_| new_task.run(None)
+                    >
                         {i18n::text(lang, Text::NewDemoTask)}
                     </button>
+                    <h3>{i18n::text(lang, Text::Scenarios)}</h3>
+                    <ul>
+                        <For
+                            each=move || demo.get().map(|info| info.scenarios).unwrap_or_default()
+                            key=|scenario| scenario.name.clone()
+                            let:scenario
+                        >
+                            <li>
+                                <button
+                                    type="button"
+                                    class="page-demo-task"
+                                    data-testid="demo-scenario"
+                                    data-scenario=scenario.name.clone()
+                                    on:click={
+                                        let name = scenario.name.clone();
+                                        move |_| new_task.run(Some(name.clone()))
+                                    }
+                                >
+                                    <code>{scenario.name.clone()}</code>
+                                    <span class="page-demo-label">
+                                        {scenario_description(lang, &scenario)}
+                                    </span>
+                                </button>
+                            </li>
+                        </For>
+                    </ul>
                     <Show when=move || demo_error.get()>
                         <p class="tsw-error">{i18n::text(lang, Text::NewDemoTaskFailed)}</p>
                     </Show>
                 </section>
             </Show>
         </main>
+    }
+}
+
+/// Describes a simulator task in the page's language. The simulator writes
+/// its labels in English, so other languages show the status in words.
+fn demo_task_label(lang: Lang, task: &DemoTask) -> String {
+    match lang {
+        Lang::En if !task.label.is_empty() => task.label.clone(),
+        _ => i18n::status_name(lang, &TaskStatus::from_api(&task.status)),
+    }
+}
+
+/// Describes a simulator preset in the page's language; presets this page
+/// does not know keep the simulator's English text.
+fn scenario_description(lang: Lang, scenario: &DemoScenario) -> String {
+    let french = match scenario.name.as_str() {
+        "flaky" => "Trois erreurs 500, puis la tâche simulée.",
+        "rate-limited" => "Deux réponses 429 avec Retry-After: 5, puis la tâche simulée.",
+        "slow" => "Chaque réponse arrive après 7 secondes.",
+        "never-answering" => "La deuxième requête ne reçoit jamais de réponse.",
+        "garbage" => "Une page HTML 502, puis des corps qui ne sont pas une tâche.",
+        "unknown-status" => "Trois réponses avec le statut inconnu PAUSED.",
+        _ => return scenario.description.clone(),
+    };
+    match lang {
+        Lang::En => scenario.description.clone(),
+        Lang::Fr => french.to_owned(),
+    }
+}
+
+/// Sets the document's language and title to the page's language.
+fn label_document(lang: Lang) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    document.set_title(i18n::text(lang, Text::PageTitle));
+    if let Some(root) = document.document_element() {
+        let _ = root.set_attribute("lang", lang.tag());
     }
 }
 
@@ -230,6 +311,21 @@ async fn fetch_demo_info(base_url: &str) -> Option<DemoInfo> {
     let value = js_sys::JSON::parse(&response.text().await.ok()?).ok()?;
     let tasks = js_sys::Reflect::get(&value, &"tasks".into()).ok()?;
     let tasks: js_sys::Array = tasks.dyn_into().ok()?;
+    let scenarios = js_sys::Reflect::get(&value, &"scenarios".into())
+        .ok()
+        .and_then(|scenarios| scenarios.dyn_into::<js_sys::Array>().ok())
+        .map(|scenarios| {
+            scenarios
+                .iter()
+                .filter_map(|scenario| {
+                    Some(DemoScenario {
+                        name: string_field(&scenario, "name")?,
+                        description: string_field(&scenario, "description").unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let tasks = tasks
         .iter()
         .filter_map(|task| {
@@ -243,13 +339,22 @@ async fn fetch_demo_info(base_url: &str) -> Option<DemoInfo> {
     Some(DemoInfo {
         api_key: string_field(&value, "apiKey"),
         tasks,
+        scenarios,
     })
 }
 
-/// Asks the simulator for a short task, returning its id.
-async fn create_demo_task(base_url: &str) -> Option<String> {
-    let url = format!("{}/sim/tasks", base_url.trim_end_matches('/'));
-    let body = r#"{"nbItems":60,"pendingMs":3000,"itemsPerSecond":4}"#;
+/// Asks the simulator for a short task, or one that misbehaves as the preset
+/// `scenario` says, returning its id.
+async fn create_demo_task(base_url: &str, scenario: Option<&str>) -> Option<String> {
+    let base_url = base_url.trim_end_matches('/');
+    let url = match scenario {
+        Some(name) => format!("{base_url}/sim/scenarios/{name}"),
+        None => format!("{base_url}/sim/tasks"),
+    };
+    let body = match scenario {
+        Some(_) => "{}",
+        None => r#"{"nbItems":60,"pendingMs":3000,"itemsPerSecond":4}"#,
+    };
     let response = gloo_net::http::Request::post(&url)
         .header("content-type", "application/json")
         .body(body)
