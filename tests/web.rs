@@ -742,7 +742,7 @@ async fn scripted_garbage_body_is_an_error() {
     .await;
     let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
     let shown = wait_for(10, || {
-        text(&root, "error").contains("not a task (HTTP 200)")
+        text(&root, "error").contains("not a task (HTTP 200 OK)")
     })
     .await;
     assert!(shown, "error: {}", text(&root, "error"));

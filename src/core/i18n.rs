@@ -217,9 +217,11 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
             format!("Erreur du serveur ({status}), nouvel essai.")
         }
         (Problem::NotATask(status), Lang::En) => {
+            let status = status_in_words(*status);
             format!("The response is not a task (HTTP {status}), retrying.")
         }
         (Problem::NotATask(status), Lang::Fr) => {
+            let status = status_in_words(*status);
             format!("La réponse n’est pas une tâche (HTTP {status}), nouvel essai.")
         }
         (Problem::WrongTask(_), Lang::En) => "The server returned another task, retrying.".into(),
@@ -237,6 +239,21 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
             "Hors ligne. Le suivi reprendra au retour de la connexion.".into()
         }
     }
+}
+
+/// Returns an HTTP status with its standard reason phrase (RFC 9110), such
+/// as "200 OK", or the bare code when the phrase is not in this list.
+pub fn status_in_words(status: u16) -> String {
+    let phrase = match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        206 => "Partial Content",
+        _ => return status.to_string(),
+    };
+    format!("{status} {phrase}")
 }
 
 #[cfg(test)]
@@ -272,6 +289,13 @@ mod tests {
             problem_message(Lang::En, &Problem::Server(502)),
             "Server error (502), retrying."
         );
+    }
+
+    #[test]
+    fn not_a_task_message_names_status() {
+        let message = problem_message(Lang::En, &Problem::NotATask(200));
+        assert_eq!(message, "The response is not a task (HTTP 200 OK), retrying.");
+        assert_eq!(status_in_words(299), "299");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The polling policy: what happens after each request, and when.
 //!
-//! [`Watcher`] is a plain state machine. The shell tells it the outcome of the
-//! last request and the current time; it answers with the next [`Step`] and
+//! [`Watcher`] is a plain state machine. The shell reports the outcome of the
+//! last request and the current time, and it returns the next [`Step`] and
 //! keeps what the view shows (last task, problem, time of the last success).
 //! Requests never overlap: the shell asks [`Watcher::begin_request`] before
 //! each send, which refuses while another request is in flight, and the next

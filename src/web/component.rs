@@ -18,7 +18,7 @@ use crate::core::task::TaskStatus as Status;
 /// Watches one task of the DriveQuant Enterprise API until it ends.
 ///
 /// The widget sends `GET {base_url}/v1/enterprise/task/{task_id}` at once,
-/// then again `poll_interval_ms` after each answer, and stops for good at
+/// then again `poll_interval_ms` after each response, and stops for good at
 /// COMPLETED, CANCELED or FAILED, on 401, 403 and 404. Server errors and
 /// network failures are retried with backoff. Changing any prop stops the
 /// current watch and starts a new one; unmounting stops everything.
@@ -100,7 +100,7 @@ pub fn TaskStatus(
 /// Renders a watch: the part of the widget that only reads state.
 #[component]
 pub fn TaskView(
-    /// The watcher's latest state; `None` before the first answer.
+    /// The watcher's latest state; `None` before the first response.
     watch: Signal<Option<Watcher>>,
     /// Whether the task id was rejected before sending.
     rejected_id: Signal<bool>,
@@ -202,7 +202,7 @@ pub fn TaskView(
 /// What the badge shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum BadgeState {
-    /// No answer yet.
+    /// No response yet.
     Loading,
     /// No task to show because the requests failed.
     Unavailable,

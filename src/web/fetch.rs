@@ -14,7 +14,7 @@ use crate::core::task::Task;
 /// Name of the header that carries the enterprise API key.
 pub const API_KEY_HEADER: &str = "x-dq-enterprise-api-key";
 
-/// Sends `GET url` and reads the answer.
+/// Sends `GET url` and reads the response.
 ///
 /// The request is aborted through `controller`, either by the owner (then
 /// `None` is returned and nothing must be shown) or after `timeout_ms` (then

@@ -63,7 +63,7 @@ fn shape(kind: &str) -> AnyView {
             <path d="M5 8h6" />
         }
         .into_any(),
-        // A dotted ring: no answer yet.
+        // A dotted ring: no response yet.
         "loading" => view! {
             <circle cx="8" cy="8" r="6" stroke-dasharray="2 2.7" />
         }

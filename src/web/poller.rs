@@ -3,7 +3,7 @@
 //!
 //! Dropping a [`Poller`] cancels the pending timer, removes the listeners and
 //! aborts the request in flight, and the response of that request is then
-//! thrown away: nothing a poller started outlives it, and no answer for an old
+//! thrown away: nothing a poller started outlives it, and no response for an old
 //! id reaches the screen.
 
 use std::cell::RefCell;
@@ -19,10 +19,10 @@ use super::fetch::fetch_task;
 use crate::core::policy::{Outcome, PageEvent, PollOptions, Step, Watcher};
 use crate::core::request::task_url;
 
-/// What a poller tells its view after each change of the watcher.
+/// Callback that receives the watcher's state after each change.
 pub type OnChange = Rc<dyn Fn(&Watcher)>;
 
-/// Where and how to request a task.
+/// Address and key of the task to request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// The id being watched.
@@ -33,7 +33,7 @@ pub struct Target {
     pub api_key: Option<String>,
 }
 
-/// Polls one task id until the watcher says stop or the poller is dropped.
+/// Polls one task id until the watcher returns [`Step::Stop`] or the poller is dropped.
 #[must_use = "polling stops when the poller is dropped"]
 pub struct Poller {
     inner: Rc<RefCell<Inner>>,
@@ -285,18 +285,15 @@ fn settle(weak: &Weak<RefCell<Inner>>, outcome: Outcome) {
         return;
     };
 
-    let (step, snapshot, on_change) = {
+    let step = {
         let Ok(mut state) = inner.try_borrow_mut() else {
             return;
         };
         state.in_flight = None;
-        let step = state
-            .watcher
-            .on_outcome(outcome, now_ms(), js_sys::Math::random());
-        (step, state.watcher.clone(), Rc::clone(&state.on_change))
+        let jitter = js_sys::Math::random();
+        state.watcher.on_outcome(outcome, now_ms(), jitter)
     };
-    // The view is told outside the borrow, so it may read or drop the poller.
-    on_change(&snapshot);
+    notify(&inner);
     apply(&inner, step);
 }
 
