@@ -294,7 +294,10 @@ mod tests {
     #[test]
     fn not_a_task_message_names_status() {
         let message = problem_message(Lang::En, &Problem::NotATask(200));
-        assert_eq!(message, "The response is not a task (HTTP 200 OK), retrying.");
+        assert_eq!(
+            message,
+            "The response is not a task (HTTP 200 OK), retrying."
+        );
         assert_eq!(status_in_words(299), "299");
     }
 
