@@ -7,3 +7,4 @@ pub mod core;
 pub mod web;
 
 pub use web::component::{TaskStatus, TaskView};
+pub use web::hook::{use_task_status, TaskStatusState, UseTaskStatusOptions};

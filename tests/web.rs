@@ -858,3 +858,33 @@ fn console_error_count() -> f64 {
         .and_then(|count| count.as_f64())
         .expect("the counter runs")
 }
+
+#[wasm_bindgen_test]
+async fn shared_id_costs_one_request_per_cycle() {
+    let id = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    let other = create_task(r#"{"nbItems":10,"pendingMs":600000}"#).await;
+    let (first, first_handle) = mount_with(RwSignal::new(id.clone()), 500, 5_000);
+    let (second, _second_handle) = mount_with(RwSignal::new(id.clone()), 500, 5_000);
+    let (_third, _third_handle) = mount_with(RwSignal::new(other.clone()), 500, 5_000);
+    let both = wait_for(10, || {
+        status_is(&first, "PENDING") && status_is(&second, "PENDING")
+    })
+    .await;
+    assert!(both, "the two widgets on one id did not both show the task");
+
+    TimeoutFuture::new(2_600).await;
+    let shared = request_count(&id).await;
+    let single = request_count(&other).await;
+    assert!(
+        shared <= single + 1,
+        "two widgets on one id cost {shared} requests, one widget {single}"
+    );
+
+    // The second widget keeps polling once the first one is gone.
+    drop(first_handle);
+    TimeoutFuture::new(1_200).await;
+    assert!(
+        request_count(&id).await > shared,
+        "the shared poller stopped with its first widget"
+    );
+}

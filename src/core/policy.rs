@@ -31,6 +31,9 @@ pub struct PollOptions {
     pub backoff_factor: u32,
     /// Largest upper bound of a retry delay, in milliseconds. Defaults to 60000.
     pub backoff_cap_ms: u64,
+    /// Longest random delay before the first request, in milliseconds, used by
+    /// [`Watcher::start_spread`]. Defaults to 250.
+    pub start_spread_ms: u64,
 }
 
 impl Default for PollOptions {
@@ -41,6 +44,7 @@ impl Default for PollOptions {
             backoff_base_ms: 1_000,
             backoff_factor: 2,
             backoff_cap_ms: 60_000,
+            start_spread_ms: 250,
         }
     }
 }
@@ -189,6 +193,20 @@ impl Watcher {
     /// was reported hidden or offline before the start.
     pub fn start(&mut self, now_ms: u64) -> Step {
         self.schedule(now_ms, 0)
+    }
+
+    /// Returns the first step like [`Watcher::start`], but sends the first
+    /// request after a share (`jitter`, in `0.0..1.0`) of
+    /// [`PollOptions::start_spread_ms`], so that widgets mounted together on
+    /// different ids do not fire together.
+    pub fn start_spread(&mut self, now_ms: u64, jitter: f64) -> Step {
+        let share = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let offset = (self.options.start_spread_ms as f64 * share) as u64;
+        self.schedule(now_ms, offset)
     }
 
     /// Tells whether a request may be sent now, and records it as in flight if so.
@@ -724,6 +742,15 @@ mod tests {
             starts.push(now);
         }
         assert_eq!(starts, vec![0, 9_000, 18_000, 27_000]);
+    }
+
+    #[test]
+    fn start_spread_delays_first_request() {
+        let mut watcher = Watcher::new(ID, PollOptions::default());
+        assert_eq!(watcher.start_spread(1_000, 0.5), Step::FetchAfter(125));
+        assert_eq!(watcher.next_fetch_ms(), Some(1_125));
+        let mut watcher = Watcher::new(ID, PollOptions::default());
+        assert_eq!(watcher.start_spread(0, f64::NAN), Step::FetchAfter(0));
     }
 
     #[test]

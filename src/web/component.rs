@@ -1,17 +1,13 @@
 //! The `TaskStatus` component: a badge, a progress bar and the task's details.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 use super::format::{format_date, format_time, locale_for, page_lang};
+use super::hook::{use_task_status, UseTaskStatusOptions};
 use super::icons::StatusIcon;
-use super::poller::{Poller, Target};
 use crate::core::date::ApiDate;
 use crate::core::i18n::{self, Lang, Text};
-use crate::core::policy::{Phase, PollOptions, Problem, Watcher};
+use crate::core::policy::{Phase, Problem, Watcher};
 use crate::core::progress::Progress;
 use crate::core::task::TaskStatus as Status;
 
@@ -49,52 +45,23 @@ pub fn TaskStatus(
     #[prop(into, optional)]
     lang: MaybeProp<String>,
 ) -> impl IntoView {
-    let watch = RwSignal::new(None::<Watcher>);
-    let rejected_id = RwSignal::new(false);
+    let state = use_task_status(UseTaskStatusOptions {
+        task_id,
+        base_url,
+        api_key,
+        poll_interval_ms,
+        request_timeout_ms,
+    });
     let lang = Signal::derive(move || {
         lang.get()
             .map(|tag| Lang::from_tag(&tag))
             .unwrap_or_else(page_lang)
     });
+    let watch = state.watch;
+    let rejected_id = state.rejected_id;
+    let retry = state.refresh;
 
-    // The one owner of the poller: replaced when a prop changes, dropped on unmount.
-    let owner: Rc<RefCell<Option<Poller>>> = Rc::new(RefCell::new(None));
-    let effect_owner = Rc::clone(&owner);
-    Effect::new(move |_| {
-        let target = Target {
-            task_id: task_id.get(),
-            base_url: base_url.get().unwrap_or_default(),
-            api_key: api_key.get(),
-        };
-        let defaults = PollOptions::default();
-        let options = PollOptions {
-            interval_ms: poll_interval_ms.get().unwrap_or(defaults.interval_ms),
-            request_timeout_ms: request_timeout_ms
-                .get()
-                .unwrap_or(defaults.request_timeout_ms),
-            ..defaults
-        };
-
-        // Stop the old watch before the new one sends anything.
-        drop(effect_owner.borrow_mut().take());
-        watch.set(None);
-        let on_change = Rc::new(move |watcher: &Watcher| {
-            watch.try_set(Some(watcher.clone()));
-        });
-        let poller = Poller::start(&target, options, on_change);
-        rejected_id.set(poller.is_none());
-        *effect_owner.borrow_mut() = poller;
-    });
-    let retry_owner = Rc::clone(&owner);
-    let retry = UnsyncCallback::new(move |()| {
-        if let Some(poller) = retry_owner.borrow().as_ref() {
-            poller.retry_now();
-        }
-    });
-    let cleanup_owner = SendWrapper::new(owner);
-    on_cleanup(move || drop(cleanup_owner.borrow_mut().take()));
-
-    view! { <TaskView watch=watch.into() rejected_id=rejected_id.into() task_id lang retry /> }
+    view! { <TaskView watch rejected_id task_id lang retry /> }
 }
 
 /// Renders a watch: the part of the widget that only reads state.

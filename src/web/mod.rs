@@ -3,6 +3,8 @@
 pub mod component;
 pub mod fetch;
 pub mod format;
+pub mod hook;
 mod icons;
 pub mod page;
 pub mod poller;
+pub mod shared;

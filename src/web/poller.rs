@@ -23,7 +23,7 @@ use crate::core::request::task_url;
 pub type OnChange = Rc<dyn Fn(&Watcher)>;
 
 /// Address and key of the task to request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
     /// The id being watched.
     pub task_id: String,
@@ -101,7 +101,7 @@ impl Poller {
         if browser_offline() {
             watcher.on_event(PageEvent::Offline, now);
         }
-        let first = watcher.start(now);
+        let first = watcher.start_spread(now, js_sys::Math::random());
 
         LIVE_STATES.fetch_add(1, Ordering::Relaxed);
         let inner = Rc::new(RefCell::new(Inner {
