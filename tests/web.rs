@@ -888,3 +888,217 @@ async fn shared_id_costs_one_request_per_cycle() {
         "the shared poller stopped with its first widget"
     );
 }
+
+// The custom element and the JavaScript API.
+
+fn shadow_find(element: &Element, test_id: &str) -> Option<Element> {
+    let shadow = element.shadow_root()?;
+    shadow
+        .query_selector(&format!("[data-testid={test_id}]"))
+        .ok()
+        .flatten()
+}
+
+fn shadow_attribute(element: &Element, test_id: &str, name: &str) -> Option<String> {
+    shadow_find(element, test_id)?.get_attribute(name)
+}
+
+/// Records the widget events that reach `document`, as "name:status" strings.
+fn record_events() -> std::rc::Rc<std::cell::RefCell<Vec<String>>> {
+    use wasm_bindgen::closure::Closure;
+
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    for name in ["task-status-change", "task-status-end", "task-status-error"] {
+        let sink = std::rc::Rc::clone(&seen);
+        let callback =
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                let detail = event.detail();
+                let status = js_sys::Reflect::get(&detail, &"status".into())
+                    .ok()
+                    .and_then(|status| status.as_string())
+                    .unwrap_or_default();
+                sink.borrow_mut()
+                    .push(format!("{}:{status}", event.type_()));
+            });
+        document()
+            .add_event_listener_with_callback(name, callback.as_ref().unchecked_ref())
+            .expect("listen on the document");
+        callback.forget();
+    }
+    seen
+}
+
+fn custom_element(task_id: &str) -> HtmlElement {
+    task_status_widget::web::element::define_element(None);
+    let element: HtmlElement = document()
+        .create_element("task-status")
+        .expect("create the element")
+        .unchecked_into();
+    element
+        .set_attribute("task-id", task_id)
+        .expect("set task-id");
+    element
+        .set_attribute("base-url", server_url())
+        .expect("set base-url");
+    element
+        .set_attribute("poll-interval", "200")
+        .expect("set poll-interval");
+    js_sys::Reflect::set(&element, &"apiKey".into(), &"demo-key".into()).expect("set the key");
+    element
+}
+
+#[wasm_bindgen_test]
+async fn element_follows_task_and_fires_events() {
+    let events = record_events();
+    let id = create_task(r#"{"nbItems":4,"pendingMs":300,"itemsPerSecond":20}"#).await;
+    let element = custom_element(&id);
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("append");
+
+    let done = wait_for(15, || {
+        shadow_attribute(&element, "task-status", "data-status").as_deref() == Some("COMPLETED")
+    })
+    .await;
+    assert!(done, "the element never showed COMPLETED");
+    assert_eq!(
+        shadow_attribute(&element, "progress", "aria-valuenow").as_deref(),
+        Some("100")
+    );
+    assert!(
+        element.inner_html().is_empty(),
+        "the widget leaked into the light DOM"
+    );
+    assert_eq!(element.get_attribute("api-key"), None);
+    let key = js_sys::Reflect::get(&element, &"apiKey".into()).expect("read apiKey");
+    assert!(key.is_undefined(), "the key can be read back");
+
+    TimeoutFuture::new(500).await;
+    let seen = events.borrow().clone();
+    let ends: Vec<_> = seen
+        .iter()
+        .filter(|event| event.starts_with("task-status-end:"))
+        .collect();
+    assert_eq!(ends, ["task-status-end:COMPLETED"], "end events: {seen:?}");
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("task-status-change:PENDING"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"task-status-change:COMPLETED".to_owned()),
+        "{seen:?}"
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn element_attribute_change_and_removal() {
+    let first = create_task(r#"{"nbItems":4,"pendingMs":600000}"#).await;
+    let second = create_task(r#"{"nbItems":4,"pendingMs":600000}"#).await;
+    let element = custom_element(&first);
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("append");
+    let shown = wait_for(10, || {
+        shadow_attribute(&element, "task-status", "data-status").as_deref() == Some("PENDING")
+    })
+    .await;
+    assert!(shown, "the first task never showed");
+
+    element
+        .set_attribute("task-id", &second)
+        .expect("change task-id");
+    let switched = wait_for(10, || {
+        shadow_find(&element, "task-id")
+            .and_then(|cell| cell.text_content())
+            .as_deref()
+            == Some(second.as_str())
+    })
+    .await;
+    assert!(switched, "the element did not follow its new task-id");
+    TimeoutFuture::new(500).await;
+    let first_count = request_count(&first).await;
+    TimeoutFuture::new(800).await;
+    assert_eq!(
+        request_count(&first).await,
+        first_count,
+        "the old id is still polled"
+    );
+
+    element.remove();
+    TimeoutFuture::new(500).await;
+    let second_count = request_count(&second).await;
+    TimeoutFuture::new(800).await;
+    assert_eq!(
+        request_count(&second).await,
+        second_count,
+        "a removed element still polls"
+    );
+    assert_eq!(
+        live_counts(),
+        (0, 0),
+        "a removed element left a poller or listener"
+    );
+
+    // Added again, it starts a new watch.
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("append again");
+    TimeoutFuture::new(800).await;
+    assert!(
+        request_count(&second).await > second_count,
+        "the element did not restart"
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn mount_api_updates_and_unmounts() {
+    let id = create_task(r#"{"nbItems":4,"pendingMs":600000}"#).await;
+    let parent = container();
+    let options = js_sys::Object::new();
+    for (name, value) in [
+        ("taskId", id.as_str()),
+        ("baseUrl", server_url()),
+        ("apiKey", "demo-key"),
+    ] {
+        js_sys::Reflect::set(&options, &name.into(), &value.into()).expect("set an option");
+    }
+    js_sys::Reflect::set(&options, &"pollInterval".into(), &200.into()).expect("set pollInterval");
+    let handle =
+        task_status_widget::web::element::mount(parent.clone(), options.into()).expect("mount");
+    let element: Element = handle.element().into();
+    let shown = wait_for(10, || {
+        shadow_attribute(&element, "task-status", "data-status").as_deref() == Some("PENDING")
+    })
+    .await;
+    assert!(shown, "the mounted widget never showed the task");
+
+    let update = js_sys::Object::new();
+    js_sys::Reflect::set(&update, &"layout".into(), &"compact".into()).expect("set layout");
+    handle.update(update.into());
+    leptos::task::tick().await;
+    let class = shadow_attribute(&element, "task-status", "class").unwrap_or_default();
+    assert!(class.contains("tsw--compact"), "{class}");
+
+    handle.unmount();
+    assert!(
+        parent.first_element_child().is_none(),
+        "the element is still in the page"
+    );
+    TimeoutFuture::new(500).await;
+    let count = request_count(&id).await;
+    TimeoutFuture::new(800).await;
+    assert_eq!(
+        request_count(&id).await,
+        count,
+        "an unmounted widget still polls"
+    );
+}

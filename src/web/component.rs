@@ -1,7 +1,10 @@
 //! The `TaskStatus` component: a badge, a progress bar and the task's details.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 
+use super::events::Announcer;
 use super::format::{format_date, format_time, locale_for, page_lang};
 use super::hook::{use_task_status, UseTaskStatusOptions};
 use super::icons::StatusIcon;
@@ -44,24 +47,60 @@ pub fn TaskStatus(
     /// languages other than French give English.
     #[prop(into, optional)]
     lang: MaybeProp<String>,
+    /// Shows only the badge, the bar and the counts, for narrow places. Defaults to false.
+    #[prop(into, optional)]
+    compact: Signal<bool>,
 ) -> impl IntoView {
-    let state = use_task_status(UseTaskStatusOptions {
+    let options = UseTaskStatusOptions {
         task_id,
         base_url,
         api_key,
         poll_interval_ms,
         request_timeout_ms,
-    });
+    };
     let lang = Signal::derive(move || {
         lang.get()
             .map(|tag| Lang::from_tag(&tag))
             .unwrap_or_else(page_lang)
     });
-    let watch = state.watch;
-    let rejected_id = state.rejected_id;
-    let retry = state.refresh;
+    let (view, _refresh) = task_status_view(options, lang, compact);
+    view
+}
 
-    view! { <TaskView watch rejected_id task_id lang retry /> }
+/// Builds the watched widget and returns it with its refresh action; shared
+/// by the [`TaskStatus`] component and the custom element.
+pub fn task_status_view(
+    options: UseTaskStatusOptions,
+    lang: Signal<Lang>,
+    compact: Signal<bool>,
+) -> (AnyView, UnsyncCallback<()>) {
+    let task_id = options.task_id;
+    let state = use_task_status(options);
+    let root = NodeRef::<leptos::html::Section>::new();
+
+    // Tell the page about status changes, the end and errors, from the widget's root.
+    let announcer = Rc::new(Announcer::default());
+    Effect::new(move |_| {
+        let watch = state.watch.get();
+        let lang = lang.get_untracked();
+        if let (Some(watch), Some(root)) = (watch, root.get()) {
+            announcer.announce(&root, &watch, lang);
+        }
+    });
+
+    let view = view! {
+        <TaskView
+            watch=state.watch
+            rejected_id=state.rejected_id
+            task_id
+            lang
+            retry=state.refresh
+            compact
+            root
+        />
+    }
+    .into_any();
+    (view, state.refresh)
 }
 
 /// Renders a watch: the part of the widget that only reads state.
@@ -78,6 +117,12 @@ pub fn TaskView(
     /// Called by the "Retry now" and "Check again" button; without it the button is hidden.
     #[prop(optional)]
     retry: Option<UnsyncCallback<()>>,
+    /// Shows only the badge, the bar and the counts. Defaults to false.
+    #[prop(into, optional)]
+    compact: Signal<bool>,
+    /// Reference to the root element, where events are dispatched.
+    #[prop(optional)]
+    root: NodeRef<leptos::html::Section>,
 ) -> impl IntoView {
     let task = move || watch.get().and_then(|watch| watch.task().cloned());
     let status = Memo::new(move |_| task().and_then(|task| task.status));
@@ -119,7 +164,10 @@ pub fn TaskView(
 
     view! {
         <section
+            node_ref=root
             class="tsw"
+            class:tsw--compact=move || compact.get()
+            part="widget"
             data-testid="task-status"
             data-status=status_attr
             data-polling=polling
@@ -128,20 +176,20 @@ pub fn TaskView(
         >
             <div class="tsw-head">
                 <Badge state=badge.into() lang />
-                <span class="tsw-type" data-testid="task-type">
+                <span class="tsw-type" part="type" data-testid="task-type">
                     {move || {
                         task().and_then(|task| task.task_type).map(|kind| i18n::type_name(lang.get(), &kind))
                     }}
                 </span>
             </div>
             <Bar progress=progress.into() moving=moving.into() lang />
-            <p class="tsw-counts">
+            <p class="tsw-counts" part="text">
                 <span data-testid="progress-text">{move || counts_text(progress.get(), lang.get())}</span>
                 <span class="tsw-percent" data-testid="progress-percent">
                     {move || progress.get().and_then(|progress| progress.percent).map(|percent| i18n::percent(lang.get(), percent))}
                 </span>
             </p>
-            <dl class="tsw-details">
+            <dl class="tsw-details" part="details">
                 <div>
                     <dt>{move || i18n::text(lang.get(), Text::Created)}</dt>
                     <dd data-testid="created-at">
@@ -201,6 +249,7 @@ fn Badge(state: Signal<BadgeState>, lang: Signal<Lang>) -> impl IntoView {
     view! {
         <span
             class=move || format!("tsw-badge tsw-badge--{}", kind())
+            part="badge"
             data-testid="status-badge"
             data-status=status_attr
         >
@@ -240,6 +289,7 @@ fn Bar(
     view! {
         <div
             class=class
+            part="bar"
             role="progressbar"
             data-testid="progress"
             aria-label=move || i18n::text(lang.get(), Text::ProgressLabel)
@@ -250,6 +300,7 @@ fn Bar(
         >
             <div
                 class="tsw-bar-fill"
+                part="bar-fill"
                 style:width=move || percent().map(|percent| format!("{percent}%"))
             ></div>
         </div>
@@ -297,7 +348,7 @@ fn ErrorLine(
     view! {
         <Show when=move || message().is_some()>
             <div class="tsw-problem">
-                <p class="tsw-error" data-testid="error">{message}</p>
+                <p class="tsw-error" part="error" data-testid="error">{message}</p>
                 <Show when=move || stale().is_some() || next_try().is_some()>
                     <p class="tsw-meta">
                         <span data-testid="stale">{stale}</span>
@@ -309,6 +360,7 @@ fn ErrorLine(
                     <button
                         type="button"
                         class="tsw-retry"
+                        part="retry"
                         data-testid="retry"
                         on:click=move |_| {
                             if let Some(retry) = retry {
