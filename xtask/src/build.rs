@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::Result;
+use crate::package;
 use crate::process;
 use crate::tools::Tools;
 
@@ -10,7 +11,8 @@ use crate::tools::Tools;
 /// names the same folder, so a plain `trunk build` writes there too.
 const DIST_DIR: &str = "dist";
 
-/// Builds the release page into `dist/` and returns its absolute path.
+/// Builds the release page into `dist/`, adds the package and the example
+/// portal to it, and returns its absolute path.
 ///
 /// trunk runs with `--offline` so that it uses the wasm-bindgen and wasm-opt
 /// on PATH instead of downloading its own. trunk then also passes `--offline`
@@ -26,5 +28,8 @@ pub fn build_page(tools: &Tools) -> Result<PathBuf> {
         DIST_DIR,
     ]))?;
 
-    Ok(tools.root().join(DIST_DIR))
+    let dist = tools.root().join(DIST_DIR);
+    let package = package::build_package(tools)?;
+    package::add_to_page(tools.root(), &package, &dist)?;
+    Ok(dist)
 }

@@ -6,6 +6,7 @@ mod build;
 mod demo;
 mod error;
 mod json;
+mod package;
 mod process;
 mod server;
 mod signal;
@@ -23,7 +24,11 @@ const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  build               Build the release page into dist/ with trunk.
+  build               Build the release page into dist/ with trunk, with the
+                      package under dist/pkg/ and the example portal under
+                      dist/portal/.
+  dist                Build the package into pkg/: an ES module, the wasm,
+                      TypeScript declarations, the CSS and a package.json.
   demo                Build the page, serve it with the task server in release
                       mode and print its URLs; runs until Ctrl-C.
     --port N          Port on 127.0.0.1 for the server (default 8080, 0 picks
@@ -49,6 +54,7 @@ const DEFAULT_DEMO_PORT: u16 = 8080;
 
 enum Task {
     Build,
+    Dist,
     Demo(DemoOptions),
     Test(TestOptions),
     Help,
@@ -86,6 +92,12 @@ fn run(task: Task) -> Result<()> {
             println!("    page written to {}", dist.display());
             Ok(())
         }
+        Task::Dist => {
+            let tools = tools::ensure_page_tools(root)?;
+            let package = package::build_package(&tools)?;
+            println!("    package written to {}", package.display());
+            Ok(())
+        }
         Task::Demo(options) => demo::run(root, &options),
         Task::Test(options) => test::run(root, &options),
         Task::Help => {
@@ -111,6 +123,10 @@ fn parse_arguments(mut arguments: impl Iterator<Item = String>) -> Result<Task> 
         "build" => {
             reject_options(&command, &options)?;
             Ok(Task::Build)
+        }
+        "dist" => {
+            reject_options(&command, &options)?;
+            Ok(Task::Dist)
         }
         "demo" => parse_demo_options(&options).map(Task::Demo),
         "test" => {
