@@ -50,6 +50,7 @@ pub fn run(root: &Path, options: &DemoOptions) -> Result<()> {
         ),
         Err(error) => println!("Live demo task:   unavailable ({error})"),
     }
+    println!("Example portal:   {page_url}portal/");
     println!();
     println!("Press Ctrl-C to stop the server.");
 
