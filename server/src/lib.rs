@@ -1,5 +1,7 @@
 //! A local simulator of the DriveQuant Enterprise task API, for the demo
-//! and the tests of the task status widget.
+//! and the tests of the task status widget. The crate also contains a
+//! [proxy](#proxy-mode) that serves the widget and forwards its requests
+//! to the real API with the enterprise API key added.
 //!
 //! Task states are not stored but derived from the clock on every read, so
 //! tests that pass a [`ManualClock`] to [`AppState::new`] control every
@@ -125,6 +127,78 @@
 //! `cargo xtask demo`. Every request that matches no route, including those
 //! served as files, is listed under `unmatched`.
 //!
+//! # Proxy mode
+//!
+//! `task-status-server proxy --upstream URL` runs [`proxy::app`] instead
+//! of the simulator. The enterprise API key opens every team's data, so it
+//! stays on the server: the proxy reads it from an environment variable
+//! (`DQ_ENTERPRISE_API_KEY`, or the one named by `--key-env`) or from
+//! `--key-file`, never from a flag, and adds it to upstream requests. It
+//! refuses to start without a non-empty key.
+//!
+//! | Request | Proxy |
+//! | --- | --- |
+//! | `GET /v1/enterprise/task/{taskId}` | Forwarded with the key, through the cache below. |
+//! | `POST /v1/enterprise/push/trips/failed/retry` | Forwarded with the key and an empty body, only with `--allow-retries`, otherwise 404. Never cached or shared. 403 when the `Origin` header is neither the proxy's own origin nor on the CORS allowlist. |
+//! | `POST /v1/enterprise/push/crashes/failed/retry` | The same. |
+//! | `GET /v1/enterprise/task/...` with an invalid id | 400 `invalid_task_id`. The id, percent-decoded, must be one path segment of 1 to 64 ASCII letters, digits, `-` or `_`, so `..`, `%2F`, `%2e%2e`, an empty id and a 65-byte id are rejected. |
+//! | Any other method or path under `/v1` and `/sim`, or a query string on a forwarded route | 404 `not_found`. |
+//! | `GET` or `HEAD` of any other path | The file from `--dist` (default `dist`), with `index.html` for `/`, or 404. |
+//! | Any other method on any other path | 404 `not_found`. |
+//!
+//! Nothing from the browser is forwarded but the checked task id: no
+//! header, so a key header sent by the browser is dropped, no query string
+//! and no body. Upstream redirects are not followed.
+//!
+//! Concurrent requests for one task id share one upstream request. A 200
+//! whose body is a task with the requested `taskId`, and a 404, are then
+//! reused for `--cache-ms` (default 1000, 0 disables the reuse but not the
+//! sharing), so the upstream load grows with the number of distinct tasks,
+//! not of viewers. A 404 is kept too, so that many viewers of a wrong id
+//! also cost one request per period. Other statuses are shared but never
+//! kept.
+//!
+//! Upstream responses become:
+//!
+//! | Upstream | Client gets |
+//! | --- | --- |
+//! | 2xx, 4xx or 5xx with a JSON body | The same status and body, with `Retry-After` if the upstream sent it, and no other upstream header. |
+//! | 4xx or 5xx with another body, or none | The same status and `Retry-After`, with the body `{"error": "upstream_error", "message"}`. |
+//! | 2xx with a body that is not JSON | 502 `upstream_invalid_response`, as for a status outside 200-599. |
+//! | 3xx | 502 `upstream_redirect`. |
+//! | Body over 1 MiB | 502 `upstream_body_too_large`. |
+//! | No response within `--upstream-timeout-ms` (default 10000), body included | 504 `upstream_timeout`. |
+//! | Connection failure | 502 `upstream_unreachable`. |
+//! | Connection closed or malformed response | 502 `upstream_failed`. |
+//!
+//! The proxy's own errors have the body `{"error": "<code>", "message":
+//! "<sentence>"}`, and every API response has `Cache-Control: no-store`.
+//!
+//! Every response, files included, has these headers:
+//!
+//! - `Content-Security-Policy: default-src 'none'; script-src 'self'
+//!   'wasm-unsafe-eval' 'sha256-…'; style-src 'self'; img-src 'self' data:;
+//!   font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action
+//!   'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'`.
+//!   The hashes are those of the inline scripts of `--dist/index.html`,
+//!   such as Trunk's bootstrap, computed at start, so restart the proxy
+//!   after rebuilding the page. `--frame-ancestors` replaces `'self'`.
+//! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
+//! - `x-request-id`: a random id that the log lines of the request carry.
+//!
+//! With no `--cors-origin`, the proxy sends no CORS headers, so only pages
+//! of its own origin can read its responses. Each `--cors-origin` origin,
+//! matched exactly, may read the forwarded routes, with `Retry-After` and
+//! `x-request-id` exposed. The key header is not an allowed request header.
+//!
+//! Each forwarded request is logged on one line with its request id, task
+//! id or route, upstream status, cache status (`hit`, `miss`, `shared` or
+//! `bypass`) and latency. Neither the key nor any request header is logged.
+//!
+//! The proxy has no login of its own: anyone who reaches it can read any
+//! task whose id they know, and start retries when enabled. Put it behind
+//! the portal's authentication.
+//!
 //! # Examples
 //!
 //! A router for `oneshot` tests, on a clock that the test moves:
@@ -165,6 +239,7 @@ pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod proxy;
 pub mod request_log;
 pub mod routes;
 pub mod script;
