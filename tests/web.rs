@@ -202,7 +202,8 @@ async fn view_speaks_french() {
     let (root, _handle) = render(&counts(321, 81, "COMPLETED"), Lang::Fr).await;
     assert_eq!(text(&root, "status-badge"), "Terminée");
     assert_eq!(text(&root, "progress-text"), "240 sur 321 éléments");
-    assert_eq!(text(&root, "progress-percent"), "74\u{202f}%");
+    // Intl writes French percents with a no-break space (CLDR).
+    assert_eq!(text(&root, "progress-percent"), "74\u{a0}%");
     assert_eq!(
         attribute(&root, "progress", "aria-label").as_deref(),
         Some("Progression de la tâche")
@@ -1101,4 +1102,74 @@ async fn mount_api_updates_and_unmounts() {
         count,
         "an unmounted widget still polls"
     );
+}
+
+#[wasm_bindgen_test]
+async fn view_numbers_use_intl() {
+    let (root, _handle) = render(&counts(12_345, 2_345, "IN_PROGRESS"), Lang::En).await;
+    assert_eq!(text(&root, "progress-text"), "10,000 of 12,345 items");
+    let value_text = attribute(&root, "progress", "aria-valuetext");
+    assert_eq!(value_text.as_deref(), Some("10,000 of 12,345 items, 81%"));
+
+    let (root, _handle) = render(&counts(12_345, 2_345, "IN_PROGRESS"), Lang::Fr).await;
+    assert_eq!(
+        text(&root, "progress-text"),
+        "10\u{202f}000 sur 12\u{202f}345 éléments"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn view_completed_shows_duration() {
+    let body = format!(
+        r#"{{"taskId":"{ID}","status":"COMPLETED","createdAt":"2024-12-09T14:14:17.574+0000",
+        "completedAt":"2024-12-09T14:19:20.574+0000","nbItems":1,"nbRemainingItems":0}}"#
+    );
+    let (root, _handle) = render(&body, Lang::En).await;
+    assert_eq!(text(&root, "duration"), "5 min 3 sec");
+    assert!(
+        find(&root, "elapsed").is_none(),
+        "a completed task shows an elapsed time"
+    );
+    assert!(
+        find(&root, "pace").is_none(),
+        "a completed task shows a pace"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn view_running_shows_elapsed_and_updated() {
+    let created = js_sys::Date::new(&(js_sys::Date::now() - 125_000.0).into());
+    let created: String = created.to_iso_string().into();
+    let body = format!(
+        r#"{{"taskId":"{ID}","status":"IN_PROGRESS","createdAt":"{created}","nbItems":4,"nbRemainingItems":1}}"#
+    );
+    let (root, _handle) = render(&body, Lang::En).await;
+    let elapsed = text(&root, "elapsed");
+    assert!(elapsed.starts_with("2 min"), "{elapsed}");
+    assert!(find(&root, "duration").is_none());
+    // The fixed watcher received its task at 1 s after the epoch, so the
+    // "Updated" line speaks of days, and it is there without any request.
+    assert!(
+        text(&root, "updated").starts_with("Updated"),
+        "{}",
+        text(&root, "updated")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn view_announces_status_politely() {
+    let (root, _handle) = render(&counts(4, 0, "COMPLETED"), Lang::En).await;
+    let region = find(&root, "announcement").expect("a live region");
+    assert_eq!(region.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(region.text_content().as_deref(), Some("Task completed"));
+
+    let (root, _handle) = render(&counts(4, 0, "COMPLETED"), Lang::Fr).await;
+    assert_eq!(text(&root, "announcement"), "Tâche terminée");
+}
+
+#[wasm_bindgen_test]
+async fn view_indeterminate_has_no_valuenow() {
+    let (root, _handle) = render(&counts(0, 0, "IN_PROGRESS"), Lang::En).await;
+    assert_eq!(attribute(&root, "progress", "aria-valuenow"), None);
+    assert_eq!(attribute(&root, "progress", "aria-valuetext"), None);
 }

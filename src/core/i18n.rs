@@ -88,6 +88,14 @@ pub enum Text {
     NewDemoTaskFailed,
     /// Heading of the simulator's presets of misbehaviour.
     Scenarios,
+    /// Label of the time since the task was created, while it runs.
+    Elapsed,
+    /// Label of the time from creation to completion.
+    Duration,
+    /// Label of the throughput.
+    Pace,
+    /// Label of the estimated time remaining.
+    TimeLeft,
 }
 
 /// Returns the text in `lang`.
@@ -142,6 +150,14 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::NewDemoTaskFailed, Fr) => "Le simulateur n’a pas créé de tâche.",
         (Text::Scenarios, En) => "Start a task that misbehaves",
         (Text::Scenarios, Fr) => "Lancer une tâche qui se comporte mal",
+        (Text::Elapsed, En) => "Running for",
+        (Text::Elapsed, Fr) => "En cours depuis",
+        (Text::Duration, En) => "Duration",
+        (Text::Duration, Fr) => "Durée",
+        (Text::Pace, En) => "Pace",
+        (Text::Pace, Fr) => "Rythme",
+        (Text::TimeLeft, En) => "Time left",
+        (Text::TimeLeft, Fr) => "Temps restant",
     }
 }
 
@@ -184,13 +200,49 @@ pub fn items_done(lang: Lang, done: &str, total: &str) -> String {
     }
 }
 
-/// Returns a percent as written in `lang`: "74%" or "74 %" (French puts a
-/// narrow no-break space before the sign).
-pub fn percent(lang: Lang, value: u8) -> String {
+/// Returns "12 items/min" with the rate already formatted for `lang`.
+pub fn items_per_minute(lang: Lang, rate: &str) -> String {
     match lang {
-        Lang::En => format!("{value}%"),
-        Lang::Fr => format!("{value}\u{202f}%"),
+        Lang::En => format!("{rate} items/min"),
+        Lang::Fr => format!("{rate} éléments/min"),
     }
+}
+
+/// Returns "about 3 min" with the duration already formatted for `lang`;
+/// the word says that the figure is an estimate.
+pub fn about(lang: Lang, duration: &str) -> String {
+    match lang {
+        Lang::En => format!("about {duration}"),
+        Lang::Fr => format!("environ {duration}"),
+    }
+}
+
+/// Returns "Updated 3 seconds ago" with the relative time already formatted for `lang`.
+pub fn updated(lang: Lang, ago: &str) -> String {
+    match lang {
+        Lang::En => format!("Updated {ago}"),
+        Lang::Fr => format!("Mis à jour {ago}"),
+    }
+}
+
+/// Returns the sentence a screen reader hears when the status changes,
+/// such as "Task completed".
+pub fn status_announcement(lang: Lang, status: &TaskStatus) -> String {
+    let known = match (status, lang) {
+        (TaskStatus::Pending, Lang::En) => "Task pending",
+        (TaskStatus::Pending, Lang::Fr) => "Tâche en attente",
+        (TaskStatus::InProgress, Lang::En) => "Task in progress",
+        (TaskStatus::InProgress, Lang::Fr) => "Tâche en cours",
+        (TaskStatus::Completed, Lang::En) => "Task completed",
+        (TaskStatus::Completed, Lang::Fr) => "Tâche terminée",
+        (TaskStatus::Canceled, Lang::En) => "Task canceled",
+        (TaskStatus::Canceled, Lang::Fr) => "Tâche annulée",
+        (TaskStatus::Failed, Lang::En) => "Task failed",
+        (TaskStatus::Failed, Lang::Fr) => "Tâche échouée",
+        (TaskStatus::Unknown(raw), Lang::En) => return format!("Task status unknown: {raw}"),
+        (TaskStatus::Unknown(raw), Lang::Fr) => return format!("Statut de tâche inconnu : {raw}"),
+    };
+    known.to_owned()
 }
 
 /// Returns the sentence for a problem: what failed and what happens next.
@@ -327,6 +379,10 @@ mod tests {
             Text::NewDemoTask,
             Text::NewDemoTaskFailed,
             Text::Scenarios,
+            Text::Elapsed,
+            Text::Duration,
+            Text::Pace,
+            Text::TimeLeft,
         ];
         for item in all {
             assert_ne!(text(Lang::En, item), text(Lang::Fr, item), "{item:?}");

@@ -5,6 +5,7 @@
 //! tested natively; the `web` module feeds it responses and the current time.
 
 pub mod date;
+pub mod estimate;
 pub mod i18n;
 pub mod policy;
 pub mod progress;

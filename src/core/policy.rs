@@ -13,6 +13,7 @@
 //! coming back online sends one request at once.
 
 use super::date::parse_http_date_millis;
+use super::estimate::{Estimate, Estimator};
 use super::task::Task;
 
 /// Polling settings. Every field documents its default.
@@ -169,6 +170,7 @@ pub struct Watcher {
     in_flight: bool,
     hidden: bool,
     offline: bool,
+    estimator: Estimator,
 }
 
 impl Watcher {
@@ -186,6 +188,7 @@ impl Watcher {
             in_flight: false,
             hidden: false,
             offline: false,
+            estimator: Estimator::default(),
         }
     }
 
@@ -327,6 +330,12 @@ impl Watcher {
         self.next_fetch_ms
     }
 
+    /// Throughput and time remaining, once the pace is stable (see
+    /// [`crate::core::estimate`]).
+    pub fn estimate(&self) -> Option<Estimate> {
+        self.estimator.estimate()
+    }
+
     /// Tells whether polling has stopped for good.
     pub fn is_stopped(&self) -> bool {
         self.stopped
@@ -349,6 +358,7 @@ impl Watcher {
         }
 
         let terminal = task.is_terminal();
+        self.estimator.record(&task, now_ms);
         self.task = Some(task);
         self.problem = None;
         self.failures_in_row = 0;

@@ -3,9 +3,13 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use super::events::Announcer;
-use super::format::{format_date, format_time, locale_for, page_lang};
+use super::format::{
+    format_ago, format_count, format_date, format_duration, format_percent, format_rate,
+    format_time, locale_for, page_lang,
+};
 use super::hook::{use_task_status, UseTaskStatusOptions};
 use super::icons::StatusIcon;
 use crate::core::date::ApiDate;
@@ -50,6 +54,9 @@ pub fn TaskStatus(
     /// Shows only the badge, the bar and the counts, for narrow places. Defaults to false.
     #[prop(into, optional)]
     compact: Signal<bool>,
+    /// `light` or `dark` to force a theme. Defaults to following `prefers-color-scheme`.
+    #[prop(into, optional)]
+    theme: Signal<String>,
 ) -> impl IntoView {
     let options = UseTaskStatusOptions {
         task_id,
@@ -63,7 +70,7 @@ pub fn TaskStatus(
             .map(|tag| Lang::from_tag(&tag))
             .unwrap_or_else(page_lang)
     });
-    let (view, _refresh) = task_status_view(options, lang, compact);
+    let (view, _refresh) = task_status_view(options, lang, compact, theme);
     view
 }
 
@@ -73,6 +80,7 @@ pub fn task_status_view(
     options: UseTaskStatusOptions,
     lang: Signal<Lang>,
     compact: Signal<bool>,
+    theme: Signal<String>,
 ) -> (AnyView, UnsyncCallback<()>) {
     let task_id = options.task_id;
     let state = use_task_status(options);
@@ -97,6 +105,7 @@ pub fn task_status_view(
             retry=state.refresh
             compact
             root
+            theme
         />
     }
     .into_any();
@@ -123,6 +132,9 @@ pub fn TaskView(
     /// Reference to the root element, where events are dispatched.
     #[prop(optional)]
     root: NodeRef<leptos::html::Section>,
+    /// `light` or `dark` to force a theme; empty follows `prefers-color-scheme`.
+    #[prop(into, optional)]
+    theme: Signal<String>,
 ) -> impl IntoView {
     let task = move || watch.get().and_then(|watch| watch.task().cloned());
     let status = Memo::new(move |_| task().and_then(|task| task.status));
@@ -162,6 +174,23 @@ pub fn TaskView(
     };
     let locale = Memo::new(move |_| locale_for(lang.get()));
 
+    // "Updated n s ago" and the elapsed time move every second without a request.
+    let now = RwSignal::new(js_sys::Date::now());
+    let ticker = SendWrapper::new(gloo_timers::callback::Interval::new(1_000, move || {
+        now.try_set(js_sys::Date::now());
+    }));
+    on_cleanup(move || drop(ticker));
+
+    // The live region's text changes only when the status or the problem does.
+    let announcement = Memo::new(move |_| {
+        let watch = watch.get()?;
+        if let Some(problem) = watch.problem() {
+            return Some(i18n::problem_message(lang.get(), problem));
+        }
+        let status = watch.task()?.status.clone()?;
+        Some(i18n::status_announcement(lang.get(), &status))
+    });
+
     view! {
         <section
             node_ref=root
@@ -173,6 +202,7 @@ pub fn TaskView(
             data-polling=polling
             lang=move || lang.get().tag()
             aria-busy=move || (watch.get().is_none() && !rejected_id.get()).to_string()
+            data-theme=move || theme.get()
         >
             <div class="tsw-head">
                 <Badge state=badge.into() lang />
@@ -182,11 +212,16 @@ pub fn TaskView(
                     }}
                 </span>
             </div>
-            <Bar progress=progress.into() moving=moving.into() lang />
+            <Bar progress=progress.into() moving=moving.into() lang locale=locale.into() />
             <p class="tsw-counts" part="text">
-                <span data-testid="progress-text">{move || counts_text(progress.get(), lang.get())}</span>
+                <span data-testid="progress-text">
+                    {move || counts_text(progress.get(), lang.get(), &locale.get())}
+                </span>
                 <span class="tsw-percent" data-testid="progress-percent">
-                    {move || progress.get().and_then(|progress| progress.percent).map(|percent| i18n::percent(lang.get(), percent))}
+                    {move || {
+                        let percent = progress.get().and_then(|progress| progress.percent)?;
+                        Some(format_percent(percent, &locale.get()))
+                    }}
                 </span>
             </p>
             <dl class="tsw-details" part="details">
@@ -204,12 +239,25 @@ pub fn TaskView(
                         </dd>
                     </div>
                 </Show>
+                <Timing watch now=now.into() lang locale=locale.into() />
                 <div>
                     <dt>{move || i18n::text(lang.get(), Text::TaskId)}</dt>
                     <dd class="tsw-id" data-testid="task-id">{move || task_id.get()}</dd>
                 </div>
             </dl>
             <ErrorLine watch rejected_id lang locale=locale.into() retry />
+            <p class="tsw-updated" data-testid="updated">
+                {move || {
+                    let last = watch.get()?.last_success_ms()?;
+                    let ago = (now.get() as u64).saturating_sub(last);
+                    Some(i18n::updated(lang.get(), &format_ago(ago, &locale.get())))
+                }}
+            </p>
+            // Screen readers hear each status change and each new problem once,
+            // never each percent.
+            <p class="tsw-sr-only" role="status" aria-live="polite" data-testid="announcement">
+                {move || announcement.get()}
+            </p>
         </section>
     }
 }
@@ -265,16 +313,19 @@ fn Bar(
     progress: Signal<Option<Progress>>,
     moving: Signal<bool>,
     lang: Signal<Lang>,
+    locale: Signal<String>,
 ) -> impl IntoView {
     let percent = move || progress.get().and_then(|progress| progress.percent);
     let value_text = move || {
         let progress = progress.get()?;
         let percent = progress.percent?;
-        let percent = i18n::percent(lang.get(), percent);
-        Some(match counts_text(Some(progress), lang.get()) {
-            Some(counts) => format!("{counts}, {percent}"),
-            None => percent,
-        })
+        let percent = format_percent(percent, &locale.get());
+        Some(
+            match counts_text(Some(progress), lang.get(), &locale.get()) {
+                Some(counts) => format!("{counts}, {percent}"),
+                None => percent,
+            },
+        )
     };
     let class = move || {
         let mut class = String::from("tsw-bar");
@@ -376,15 +427,76 @@ fn ErrorLine(
     }
 }
 
-fn counts_text(progress: Option<Progress>, lang: Lang) -> Option<String> {
+fn counts_text(progress: Option<Progress>, lang: Lang, locale: &str) -> Option<String> {
     let progress = progress?;
-    let done = progress.done?;
-    let total = progress.total?;
-    Some(i18n::items_done(
-        lang,
-        &done.to_string(),
-        &total.to_string(),
-    ))
+    let done = format_count(progress.done?, locale);
+    let total = format_count(progress.total?, locale);
+    Some(i18n::items_done(lang, &done, &total))
+}
+
+/// The time rows: elapsed time while the task runs, total duration once it
+/// completed, and the pace and time left once the estimate is stable.
+#[component]
+fn Timing(
+    watch: Signal<Option<Watcher>>,
+    now: Signal<f64>,
+    lang: Signal<Lang>,
+    locale: Signal<String>,
+) -> impl IntoView {
+    let task = move || watch.get().and_then(|watch| watch.task().cloned());
+    let created = move || {
+        task()
+            .and_then(|task| task.created_at)
+            .and_then(|date| date.millis())
+    };
+    let running = move || task().is_some_and(|task| !task.is_terminal());
+    let elapsed = move || {
+        if !running() {
+            return None;
+        }
+        let since = (now.get() as i64).saturating_sub(created()?);
+        Some(format_duration(u64::try_from(since).ok()?, &locale.get()))
+    };
+    let duration = move || {
+        let task = task()?;
+        let completed = task.completed_at?.millis()?;
+        let took = completed.saturating_sub(task.created_at?.millis()?);
+        Some(format_duration(u64::try_from(took).ok()?, &locale.get()))
+    };
+    let estimate = move || watch.get()?.estimate().filter(|_| running());
+    let pace = move || {
+        let rate = format_rate(estimate()?.items_per_minute, &locale.get());
+        Some(i18n::items_per_minute(lang.get(), &rate))
+    };
+    let time_left = move || {
+        let left = format_duration(estimate()?.remaining_ms, &locale.get());
+        Some(i18n::about(lang.get(), &left))
+    };
+
+    view! {
+        <Show when=move || elapsed().is_some()>
+            <div>
+                <dt>{move || i18n::text(lang.get(), Text::Elapsed)}</dt>
+                <dd data-testid="elapsed">{elapsed}</dd>
+            </div>
+        </Show>
+        <Show when=move || duration().is_some()>
+            <div>
+                <dt>{move || i18n::text(lang.get(), Text::Duration)}</dt>
+                <dd data-testid="duration">{duration}</dd>
+            </div>
+        </Show>
+        <Show when=move || pace().is_some()>
+            <div>
+                <dt>{move || i18n::text(lang.get(), Text::Pace)}</dt>
+                <dd data-testid="pace">{pace}</dd>
+            </div>
+            <div>
+                <dt>{move || i18n::text(lang.get(), Text::TimeLeft)}</dt>
+                <dd data-testid="time-left">{time_left}</dd>
+            </div>
+        </Show>
+    }
 }
 
 fn date_view(date: Option<ApiDate>, lang: Lang, locale: &str) -> impl IntoView {

@@ -38,7 +38,7 @@ export function registerElement(name, hooks) {
     }
     class TaskStatusElement extends HTMLElement {
         static get observedAttributes() {
-            return ["task-id", "base-url", "poll-interval", "request-timeout", "lang", "layout"];
+            return ["task-id", "base-url", "poll-interval", "request-timeout", "lang", "layout", "theme"];
         }
         connectedCallback() {
             // A key set before the element was defined sits on the instance
@@ -87,6 +87,7 @@ struct Inputs {
     request_timeout_ms: RwSignal<Option<u64>>,
     lang: RwSignal<Lang>,
     compact: RwSignal<bool>,
+    theme: RwSignal<String>,
 }
 
 /// The inputs and refresh action of a mounted view.
@@ -197,6 +198,7 @@ fn connected(element: HtmlElement) {
             request_timeout_ms: RwSignal::new(initial.request_timeout_ms),
             lang: RwSignal::new(initial.lang),
             compact: RwSignal::new(initial.compact),
+            theme: RwSignal::new(initial.theme),
         };
         let options = UseTaskStatusOptions {
             task_id: inputs.task_id.into(),
@@ -205,7 +207,12 @@ fn connected(element: HtmlElement) {
             poll_interval_ms: inputs.poll_interval_ms.into(),
             request_timeout_ms: inputs.request_timeout_ms.into(),
         };
-        let (view, refresh) = task_status_view(options, inputs.lang.into(), inputs.compact.into());
+        let (view, refresh) = task_status_view(
+            options,
+            inputs.lang.into(),
+            inputs.compact.into(),
+            inputs.theme.into(),
+        );
         sink.set(Some((inputs, refresh)));
         view
     });
@@ -260,6 +267,7 @@ fn changed(element: HtmlElement) {
     inputs.request_timeout_ms.set(attributes.request_timeout_ms);
     inputs.lang.set(attributes.lang);
     inputs.compact.set(attributes.compact);
+    inputs.theme.set(attributes.theme);
 }
 
 fn set_key(element: HtmlElement, key: Option<String>) {
@@ -317,6 +325,7 @@ struct Attributes {
     request_timeout_ms: Option<u64>,
     lang: Lang,
     compact: bool,
+    theme: String,
 }
 
 fn read_attributes(element: &HtmlElement) -> Attributes {
@@ -342,6 +351,7 @@ fn read_attributes(element: &HtmlElement) -> Attributes {
         request_timeout_ms: millis("request-timeout"),
         lang,
         compact: text("layout").is_some_and(|layout| layout == "compact"),
+        theme: text("theme").unwrap_or_default(),
     }
 }
 
@@ -363,6 +373,8 @@ export interface TaskStatusOptions {
     lang?: string;
     /** `full` (default) or `compact`. */
     layout?: "full" | "compact";
+    /** `light` or `dark` to force a theme; omitted follows `prefers-color-scheme`. */
+    theme?: "light" | "dark";
 }
 
 /** The `detail` of the widget's events. */
@@ -472,6 +484,7 @@ fn apply_options(element: &HtmlElement, options: &JsValue) {
         ("requestTimeout", "request-timeout"),
         ("lang", "lang"),
         ("layout", "layout"),
+        ("theme", "theme"),
     ];
     for (name, attribute) in attributes {
         let Some(value) = field(name) else {
