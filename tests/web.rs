@@ -1173,3 +1173,78 @@ async fn view_indeterminate_has_no_valuenow() {
     assert_eq!(attribute(&root, "progress", "aria-valuenow"), None);
     assert_eq!(attribute(&root, "progress", "aria-valuetext"), None);
 }
+
+#[wasm_bindgen_test]
+async fn launcher_starts_and_watches_retry() {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <TaskStatus
+                task_id=String::new()
+                base_url=server_url().to_owned()
+                api_key="demo-key".to_owned()
+                poll_interval_ms=300_u64
+                launcher=true
+            />
+        }
+    });
+    leptos::task::tick().await;
+    assert!(find(&root, "launcher").is_some(), "no launcher");
+    assert!(
+        find(&root, "task-status").is_none(),
+        "a widget shows without a task"
+    );
+
+    // A double click sends one request, so it creates one task.
+    let crash_tasks_before = crash_task_count().await;
+    let button: HtmlElement = find(&root, "launch-crashes")
+        .expect("a crashes button")
+        .unchecked_into();
+    button.click();
+    button.click();
+    let started = wait_for(10, || {
+        text(&root, "launch-message").starts_with("Retry started:")
+    })
+    .await;
+    assert!(started, "message: {}", text(&root, "launch-message"));
+    let watching = wait_for(10, || {
+        find(&root, "task-status").is_some() && !text(&root, "task-id").is_empty()
+    })
+    .await;
+    assert!(watching, "the new task is not watched");
+    let new_id = text(&root, "task-id");
+    assert_eq!(
+        crash_task_count().await,
+        crash_tasks_before + 1,
+        "a double click started two tasks"
+    );
+    let shown = wait_for(10, || {
+        attribute(&root, "task-status", "data-status").is_some_and(|status| !status.is_empty())
+    })
+    .await;
+    assert!(shown, "the new task never showed a status");
+
+    // A second retry of the same kind is refused while the first runs.
+    button.click();
+    let refused = wait_for(10, || {
+        text(&root, "launch-message").contains("already running")
+    })
+    .await;
+    assert!(refused, "message: {}", text(&root, "launch-message"));
+    assert_eq!(
+        text(&root, "task-id"),
+        new_id,
+        "the refused retry changed the watched task"
+    );
+    drop(handle);
+}
+
+/// Counts the simulator's tasks of type PUSH_FAILED_CRASHES.
+async fn crash_task_count() -> usize {
+    let listing = http("GET", "/sim/tasks", None).await;
+    let tasks = listing["tasks"].as_array().cloned().unwrap_or_default();
+    tasks
+        .iter()
+        .filter(|task| task["type"] == "PUSH_FAILED_CRASHES")
+        .count()
+}

@@ -4,6 +4,7 @@
 //! words a reader expects. Every string the widget shows comes from here, so a
 //! French page never shows English.
 
+use super::launch::{LaunchOutcome, RetryKind};
 use super::policy::Problem;
 use super::task::{TaskStatus, TaskType};
 
@@ -96,6 +97,10 @@ pub enum Text {
     Pace,
     /// Label of the estimated time remaining.
     TimeLeft,
+    /// Button that watches the retry already running.
+    WatchRunning,
+    /// Accessible name of the group of launcher buttons.
+    LauncherLabel,
 }
 
 /// Returns the text in `lang`.
@@ -158,6 +163,10 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::Pace, Fr) => "Rythme",
         (Text::TimeLeft, En) => "Time left",
         (Text::TimeLeft, Fr) => "Temps restant",
+        (Text::WatchRunning, En) => "Watch it",
+        (Text::WatchRunning, Fr) => "La suivre",
+        (Text::LauncherLabel, En) => "Start a retry",
+        (Text::LauncherLabel, Fr) => "Lancer une relance",
     }
 }
 
@@ -197,6 +206,78 @@ pub fn items_done(lang: Lang, done: &str, total: &str) -> String {
     match lang {
         Lang::En => format!("{done} of {total} items"),
         Lang::Fr => format!("{done} sur {total} éléments"),
+    }
+}
+
+/// Returns the label of a launcher button.
+pub fn launch_button(lang: Lang, kind: RetryKind) -> &'static str {
+    match (kind, lang) {
+        (RetryKind::Trips, Lang::En) => "Retry failed trips",
+        (RetryKind::Trips, Lang::Fr) => "Relancer les trajets en échec",
+        (RetryKind::Crashes, Lang::En) => "Retry failed crashes",
+        (RetryKind::Crashes, Lang::Fr) => "Relancer les accidents en échec",
+    }
+}
+
+/// Returns the sentence that tells how a retry request ended.
+pub fn launch_message(lang: Lang, kind: RetryKind, outcome: &LaunchOutcome) -> String {
+    let what = match (kind, lang) {
+        (RetryKind::Trips, Lang::En) => "failed trips",
+        (RetryKind::Trips, Lang::Fr) => "trajets en échec",
+        (RetryKind::Crashes, Lang::En) => "failed crashes",
+        (RetryKind::Crashes, Lang::Fr) => "accidents en échec",
+    };
+    match (outcome, lang) {
+        (
+            LaunchOutcome::Started {
+                nb_items: Some(count),
+                ..
+            },
+            Lang::En,
+        ) => {
+            format!("Retry started: {count} {what} will be sent again.")
+        }
+        (
+            LaunchOutcome::Started {
+                nb_items: Some(count),
+                ..
+            },
+            Lang::Fr,
+        ) => {
+            format!("Relance lancée : {count} {what} seront renvoyés.")
+        }
+        (LaunchOutcome::Started { nb_items: None, .. }, Lang::En) => {
+            format!("Retry of {what} started.")
+        }
+        (LaunchOutcome::Started { nb_items: None, .. }, Lang::Fr) => {
+            format!("Relance des {what} lancée.")
+        }
+        (LaunchOutcome::AlreadyRunning { .. }, Lang::En) => {
+            format!("A retry of {what} is already running. Wait for it to end.")
+        }
+        (LaunchOutcome::AlreadyRunning { .. }, Lang::Fr) => {
+            format!("Une relance des {what} est déjà en cours. Attendez sa fin.")
+        }
+        (LaunchOutcome::Unauthorized, Lang::En) => {
+            "The API key was rejected. No retry was started.".into()
+        }
+        (LaunchOutcome::Unauthorized, Lang::Fr) => {
+            "La clé d’API a été refusée. Aucune relance lancée.".into()
+        }
+        (LaunchOutcome::Server(status), Lang::En) => {
+            format!("Server error ({status}). No retry was started; try again later.")
+        }
+        (LaunchOutcome::Server(status), Lang::Fr) => {
+            format!("Erreur du serveur ({status}). Aucune relance lancée ; réessayez plus tard.")
+        }
+        (LaunchOutcome::Unexpected(status), Lang::En) => {
+            format!("Unexpected response ({status}). No retry was started.")
+        }
+        (LaunchOutcome::Unexpected(status), Lang::Fr) => {
+            format!("Réponse inattendue ({status}). Aucune relance lancée.")
+        }
+        (LaunchOutcome::Network, Lang::En) => "Network error. No retry was started.".into(),
+        (LaunchOutcome::Network, Lang::Fr) => "Erreur réseau. Aucune relance lancée.".into(),
     }
 }
 
@@ -383,6 +464,8 @@ mod tests {
             Text::Duration,
             Text::Pace,
             Text::TimeLeft,
+            Text::WatchRunning,
+            Text::LauncherLabel,
         ];
         for item in all {
             assert_ne!(text(Lang::En, item), text(Lang::Fr, item), "{item:?}");

@@ -7,6 +7,7 @@
 pub mod date;
 pub mod estimate;
 pub mod i18n;
+pub mod launch;
 pub mod policy;
 pub mod progress;
 pub mod request;

@@ -12,6 +12,7 @@ use super::format::{
 };
 use super::hook::{use_task_status, UseTaskStatusOptions};
 use super::icons::StatusIcon;
+use super::launcher::Launcher;
 use crate::core::date::ApiDate;
 use crate::core::i18n::{self, Lang, Text};
 use crate::core::policy::{Phase, Problem, Watcher};
@@ -57,6 +58,10 @@ pub fn TaskStatus(
     /// `light` or `dark` to force a theme. Defaults to following `prefers-color-scheme`.
     #[prop(into, optional)]
     theme: Signal<String>,
+    /// Shows buttons that start a retry of failed trips or crashes and then
+    /// watch the new task. Defaults to false.
+    #[prop(into, optional)]
+    launcher: Signal<bool>,
 ) -> impl IntoView {
     let options = UseTaskStatusOptions {
         task_id,
@@ -70,21 +75,53 @@ pub fn TaskStatus(
             .map(|tag| Lang::from_tag(&tag))
             .unwrap_or_else(page_lang)
     });
-    let (view, _refresh) = task_status_view(options, lang, compact, theme);
+    let display = Display {
+        lang,
+        compact,
+        theme,
+        launcher,
+    };
+    let (view, _refresh) = task_status_view(options, display);
     view
+}
+
+/// How a widget looks and what it offers besides the watch.
+#[derive(Clone, Copy)]
+pub struct Display {
+    /// Language of the widget's words.
+    pub lang: Signal<Lang>,
+    /// Shows only the badge, the bar and the counts.
+    pub compact: Signal<bool>,
+    /// `light` or `dark` to force a theme; empty follows `prefers-color-scheme`.
+    pub theme: Signal<String>,
+    /// Shows the buttons that start a retry of failed trips or crashes.
+    pub launcher: Signal<bool>,
 }
 
 /// Builds the watched widget and returns it with its refresh action; shared
 /// by the [`TaskStatus`] component and the custom element.
 pub fn task_status_view(
-    options: UseTaskStatusOptions,
-    lang: Signal<Lang>,
-    compact: Signal<bool>,
-    theme: Signal<String>,
+    mut options: UseTaskStatusOptions,
+    display: Display,
 ) -> (AnyView, UnsyncCallback<()>) {
-    let task_id = options.task_id;
+    // A task started from the launcher is watched until the given id changes.
+    let given = options.task_id;
+    let launched = RwSignal::new(None::<String>);
+    Effect::new(move |previous: Option<String>| {
+        let id = given.get();
+        if previous.is_some_and(|previous| previous != id) {
+            launched.set(None);
+        }
+        id
+    });
+    let task_id = Signal::derive(move || launched.get().unwrap_or_else(|| given.get()));
+    options.task_id = task_id;
+    let base_url = options.base_url;
+    let api_key = options.api_key;
+
     let state = use_task_status(options);
     let root = NodeRef::<leptos::html::Section>::new();
+    let lang = display.lang;
 
     // Tell the page about status changes, the end and errors, from the widget's root.
     let announcer = Rc::new(Announcer::default());
@@ -96,17 +133,30 @@ pub fn task_status_view(
         }
     });
 
+    let on_watch = UnsyncCallback::new(move |id: String| launched.set(Some(id)));
+    // With the launcher and no id yet, only the buttons show.
+    let show_watch = move || !(display.launcher.get() && task_id.get().trim().is_empty());
     let view = view! {
-        <TaskView
-            watch=state.watch
-            rejected_id=state.rejected_id
-            task_id
-            lang
-            retry=state.refresh
-            compact
-            root
-            theme
-        />
+        <Show when=move || display.launcher.get()>
+            <Launcher
+                base_url=Signal::derive(move || base_url.get().unwrap_or_default())
+                api_key=Signal::derive(move || api_key.get())
+                lang
+                on_watch
+            />
+        </Show>
+        <Show when=show_watch>
+            <TaskView
+                watch=state.watch
+                rejected_id=state.rejected_id
+                task_id
+                lang
+                retry=state.refresh
+                compact=display.compact
+                root
+                theme=display.theme
+            />
+        </Show>
     }
     .into_any();
     (view, state.refresh)

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use super::component::task_status_view;
+use super::component::{task_status_view, Display};
 use super::format::page_lang;
 use super::hook::UseTaskStatusOptions;
 use crate::core::i18n::Lang;
@@ -38,7 +38,7 @@ export function registerElement(name, hooks) {
     }
     class TaskStatusElement extends HTMLElement {
         static get observedAttributes() {
-            return ["task-id", "base-url", "poll-interval", "request-timeout", "lang", "layout", "theme"];
+            return ["task-id", "base-url", "poll-interval", "request-timeout", "lang", "layout", "theme", "launcher"];
         }
         connectedCallback() {
             // A key set before the element was defined sits on the instance
@@ -88,6 +88,7 @@ struct Inputs {
     lang: RwSignal<Lang>,
     compact: RwSignal<bool>,
     theme: RwSignal<String>,
+    launcher: RwSignal<bool>,
 }
 
 /// The inputs and refresh action of a mounted view.
@@ -199,6 +200,7 @@ fn connected(element: HtmlElement) {
             lang: RwSignal::new(initial.lang),
             compact: RwSignal::new(initial.compact),
             theme: RwSignal::new(initial.theme),
+            launcher: RwSignal::new(initial.launcher),
         };
         let options = UseTaskStatusOptions {
             task_id: inputs.task_id.into(),
@@ -207,12 +209,13 @@ fn connected(element: HtmlElement) {
             poll_interval_ms: inputs.poll_interval_ms.into(),
             request_timeout_ms: inputs.request_timeout_ms.into(),
         };
-        let (view, refresh) = task_status_view(
-            options,
-            inputs.lang.into(),
-            inputs.compact.into(),
-            inputs.theme.into(),
-        );
+        let display = Display {
+            lang: inputs.lang.into(),
+            compact: inputs.compact.into(),
+            theme: inputs.theme.into(),
+            launcher: inputs.launcher.into(),
+        };
+        let (view, refresh) = task_status_view(options, display);
         sink.set(Some((inputs, refresh)));
         view
     });
@@ -268,6 +271,7 @@ fn changed(element: HtmlElement) {
     inputs.lang.set(attributes.lang);
     inputs.compact.set(attributes.compact);
     inputs.theme.set(attributes.theme);
+    inputs.launcher.set(attributes.launcher);
 }
 
 fn set_key(element: HtmlElement, key: Option<String>) {
@@ -326,6 +330,7 @@ struct Attributes {
     lang: Lang,
     compact: bool,
     theme: String,
+    launcher: bool,
 }
 
 fn read_attributes(element: &HtmlElement) -> Attributes {
@@ -352,6 +357,8 @@ fn read_attributes(element: &HtmlElement) -> Attributes {
         lang,
         compact: text("layout").is_some_and(|layout| layout == "compact"),
         theme: text("theme").unwrap_or_default(),
+        // A boolean attribute: present means on, whatever its value.
+        launcher: element.has_attribute("launcher"),
     }
 }
 
@@ -375,6 +382,8 @@ export interface TaskStatusOptions {
     layout?: "full" | "compact";
     /** `light` or `dark` to force a theme; omitted follows `prefers-color-scheme`. */
     theme?: "light" | "dark";
+    /** Shows buttons that start a retry of failed trips or crashes, then watch the new task. */
+    launcher?: boolean;
 }
 
 /** The `detail` of the widget's events. */
@@ -496,6 +505,13 @@ fn apply_options(element: &HtmlElement, options: &JsValue) {
         {
             Some(text) => element.set_attribute(attribute, &text),
             None => element.remove_attribute(attribute),
+        };
+    }
+    if let Some(launcher) = field("launcher") {
+        let _ = if launcher.is_truthy() {
+            element.set_attribute("launcher", "")
+        } else {
+            element.remove_attribute("launcher")
         };
     }
     if let Some(key) = field("apiKey") {

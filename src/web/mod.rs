@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod format;
 pub mod hook;
 mod icons;
+pub mod launcher;
 pub mod page;
 pub mod poller;
 pub mod shared;
