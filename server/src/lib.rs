@@ -139,7 +139,7 @@
 //! | Request | Proxy |
 //! | --- | --- |
 //! | `GET /v1/enterprise/task/{taskId}` | Forwarded with the key, through the cache below. |
-//! | `POST /v1/enterprise/push/trips/failed/retry` | Forwarded with the key and an empty body, only with `--allow-retries`, otherwise 404. Never cached or shared. 403 when the `Origin` header is neither the proxy's own origin nor on the CORS allowlist. |
+//! | `POST /v1/enterprise/push/trips/failed/retry` | Forwarded with the key and an empty body, only with `--allow-retries`, otherwise 404. Never cached or shared. 403 when the `Origin` header is neither on the CORS allowlist nor the proxy's own origin, which is the one whose host and port equal the `Host` header. |
 //! | `POST /v1/enterprise/push/crashes/failed/retry` | The same. |
 //! | `GET /v1/enterprise/task/...` with an invalid id | 400 `invalid_task_id`. The id, percent-decoded, must be one path segment of 1 to 64 ASCII letters, digits, `-` or `_`, so `..`, `%2F`, `%2e%2e`, an empty id and a 65-byte id are rejected. |
 //! | Any other method or path under `/v1` and `/sim`, or a query string on a forwarded route | 404 `not_found`. |
@@ -177,12 +177,15 @@
 //! Every response, files included, has these headers:
 //!
 //! - `Content-Security-Policy: default-src 'none'; script-src 'self'
-//!   'wasm-unsafe-eval' 'sha256-…'; style-src 'self'; img-src 'self' data:;
-//!   font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action
-//!   'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'`.
-//!   The hashes are those of the inline scripts of `--dist/index.html`,
-//!   such as Trunk's bootstrap, computed at start, so restart the proxy
-//!   after rebuilding the page. `--frame-ancestors` replaces `'self'`.
+//!   'wasm-unsafe-eval' 'sha256-…'; style-src 'self' 'sha256-…'; img-src
+//!   'self' data:; font-src 'self'; connect-src 'self'; manifest-src
+//!   'self'; form-action 'self'; base-uri 'none'; object-src 'none';
+//!   frame-ancestors 'self'`. The `script-src` hashes are those of the
+//!   inline scripts of `--dist/index.html`, such as Trunk's bootstrap. The
+//!   `style-src` hash is that of `--dist/pkg/task-status.css`, which the
+//!   `<task-status>` element puts in a `<style>` of its shadow root. Both
+//!   are computed at start, so restart the proxy after rebuilding the
+//!   page. `--frame-ancestors` replaces `'self'`.
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 //! - `x-request-id`: a random id that the log lines of the request carry.
 //!

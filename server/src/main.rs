@@ -89,8 +89,9 @@ with their Retry-After header, and a body that is not JSON is replaced by the
 proxy's own JSON error.
 
 Every response has a Content-Security-Policy that allows the inline scripts
-of --dist/index.html by their SHA-256 hashes, computed at start: restart the
-proxy after rebuilding the page. The proxy has no login of its own: put it
+of --dist/index.html, and the <task-status> element's stylesheet
+--dist/pkg/task-status.css, by their SHA-256 hashes, computed at start:
+restart the proxy after rebuilding the page. The proxy has no login of its own: put it
 behind the portal's authentication.
 
 Once bound, the proxy prints `listening on http://ADDRESS:PORT` to stdout.
@@ -261,7 +262,8 @@ async fn run_proxy(args: ProxyArgs) -> ExitCode {
         }
     };
 
-    warn_if_page_missing(&args.dist);
+    // `ProxyState::new` warns itself when the page is missing, since it
+    // reads the page for the script hashes.
     let mut config = ProxyConfig::new(args.upstream, api_key);
     config.dist_dir = Some(args.dist);
     config.cache_ttl = Duration::from_millis(args.cache_ms);

@@ -108,6 +108,23 @@ async fn page_csp_hash_matches_inline_script() {
 }
 
 #[tokio::test]
+async fn page_csp_allows_element_stylesheet() {
+    let dist = Dist::new("element-style");
+    let stylesheet = ":host { display: block; }\n";
+    std::fs::create_dir_all(dist.path().join("pkg")).expect("pkg is created");
+    std::fs::write(dist.path().join("pkg/task-status.css"), stylesheet).expect("css is written");
+    let (_simulator, proxy) = start_serving(&dist, |_| {}).await;
+    let expected = format!(
+        "style-src 'self' 'sha256-{}';",
+        BASE64.encode(Sha256::digest(stylesheet.as_bytes()))
+    );
+
+    let response = send(proxy, "GET", "/", &[]).await;
+
+    assert!(csp(&response).contains(&expected), "{}", csp(&response));
+}
+
+#[tokio::test]
 async fn page_frame_ancestors_is_configurable() {
     let dist = Dist::new("frames");
     let (_simulator, proxy) = start_serving(&dist, |config| {

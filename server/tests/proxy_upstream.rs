@@ -288,3 +288,35 @@ async fn upstream_closed_connection_is_502() {
     assert_eq!(response.status, 502, "{}", response.body);
     assert_eq!(response.json()["error"], "upstream_failed");
 }
+
+#[tokio::test]
+async fn upstream_chunked_body_over_limit_is_502() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // A chunked body declares no length, so the proxy must count the
+    // bytes as they arrive.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port binds");
+    let upstream = listener.local_addr().expect("address is known");
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.expect("proxy connects");
+        let mut request = [0_u8; 4096];
+        let _ = stream.read(&mut request).await;
+        let chunk = "x".repeat(512);
+        let mut response = String::from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+        for _ in 0..4 {
+            response.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+        }
+        response.push_str("0\r\n\r\n");
+        let _ = stream.write_all(response.as_bytes()).await;
+    });
+    let mut config = proxy_config(upstream, SIMULATOR_KEY);
+    config.max_upstream_body_bytes = 1024;
+    let proxy = start_proxy(config).await;
+
+    let response = send(proxy, "GET", "/v1/enterprise/task/big", &[]).await;
+
+    assert_eq!(response.status, 502, "{}", response.body);
+    assert_eq!(response.json()["error"], "upstream_body_too_large");
+}

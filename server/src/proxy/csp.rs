@@ -14,26 +14,40 @@ use super::config::FrameAncestors;
 /// Builds the policy sent with every response.
 ///
 /// `script_hashes` are CSP hash sources such as `'sha256-…'`, from
-/// [`inline_script_hashes`]. `'wasm-unsafe-eval'` lets the page compile
-/// its wasm module without allowing `eval` of JavaScript. `style-src`
-/// has no `'unsafe-inline'`: the widget sets the bar's width through the
-/// CSSOM, which CSP does not restrict, and the page has no `style`
-/// attributes or elements.
+/// [`inline_script_hashes`], and `style_hashes` those of the `<style>`
+/// elements that scripts create, from [`sha256_source`].
+/// `'wasm-unsafe-eval'` lets the page compile its wasm module without
+/// allowing `eval` of JavaScript. `style-src` has no `'unsafe-inline'`:
+/// the widget sets the bar's width through the CSSOM, which CSP does not
+/// restrict, and the page has no `style` attributes.
 pub fn content_security_policy(
     script_hashes: &[String],
+    style_hashes: &[String],
     frame_ancestors: &FrameAncestors,
 ) -> String {
-    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-    for hash in script_hashes {
-        script_src.push(' ');
-        script_src.push_str(hash);
-    }
+    let script_src = source_list("'self' 'wasm-unsafe-eval'", script_hashes);
+    let style_src = source_list("'self'", style_hashes);
     format!(
-        "default-src 'none'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'none'; script-src {script_src}; style-src {style_src}; img-src 'self' data:; \
          font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
          base-uri 'none'; object-src 'none'; frame-ancestors {}",
         frame_ancestors.as_str()
     )
+}
+
+fn source_list(keywords: &str, hashes: &[String]) -> String {
+    let mut list = keywords.to_owned();
+    for hash in hashes {
+        list.push(' ');
+        list.push_str(hash);
+    }
+    list
+}
+
+/// Returns the CSP hash source, `'sha256-<base64>'`, of `bytes` as they
+/// are, such as the text that a script puts in a `<style>` element.
+pub fn sha256_source(bytes: &[u8]) -> String {
+    format!("'sha256-{}'", BASE64.encode(Sha256::digest(bytes)))
 }
 
 /// Returns the CSP hash source, `'sha256-<base64>'`, of every inline
@@ -160,13 +174,12 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
 /// Returns `'sha256-<base64>'` of `text` after newline normalization.
 fn hash_source(text: &str) -> String {
     let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-    let digest = Sha256::digest(normalized.as_bytes());
-    format!("'sha256-{}'", BASE64.encode(digest))
+    sha256_source(normalized.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{content_security_policy, hash_source, inline_script_hashes};
+    use super::{content_security_policy, hash_source, inline_script_hashes, sha256_source};
     use crate::proxy::config::FrameAncestors;
 
     #[test]
@@ -176,6 +189,11 @@ mod tests {
             hash_source("alert(1);"),
             "'sha256-5jFwrAK0UV47oFbVg/iCCBbxD8X1w+QvoOUepu4C2YA='"
         );
+    }
+
+    #[test]
+    fn sha256_source_keeps_carriage_returns() {
+        assert_ne!(sha256_source(b"a\r\nb"), sha256_source(b"a\nb"));
     }
 
     #[test]
@@ -228,12 +246,19 @@ mod tests {
     }
 
     #[test]
-    fn policy_lists_hashes_after_wasm_eval() {
-        let policy =
-            content_security_policy(&["'sha256-abc='".to_owned()], &FrameAncestors::default());
+    fn policy_lists_hashes_after_keywords() {
+        let policy = content_security_policy(
+            &["'sha256-abc='".to_owned()],
+            &["'sha256-def='".to_owned()],
+            &FrameAncestors::default(),
+        );
 
         assert!(
             policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc=';"),
+            "{policy}"
+        );
+        assert!(
+            policy.contains("style-src 'self' 'sha256-def=';"),
             "{policy}"
         );
         assert!(policy.ends_with("frame-ancestors 'self'"), "{policy}");

@@ -27,12 +27,17 @@ pub use config::{
     CorsOrigin, FrameAncestors, InvalidSetting, ProxyConfig, UpstreamUrl, DEFAULT_CACHE_TTL,
     DEFAULT_MAX_UPSTREAM_BODY_BYTES, DEFAULT_UPSTREAM_TIMEOUT,
 };
-pub use csp::{content_security_policy, inline_script_hashes};
+pub use csp::{content_security_policy, inline_script_hashes, sha256_source};
 pub use response_headers::REQUEST_ID_HEADER;
 pub use task_id::{InvalidTaskId, TaskId};
 
 use cache::SingleFlight;
 use upstream::{RetryRoute, UpstreamClient, UpstreamError, UpstreamReply, TASK_PATH_PREFIX};
+
+/// Stylesheet of the widget package, relative to the page's folder. The
+/// `<task-status>` element puts this exact text in a `<style>` element of
+/// its shadow root, which the policy allows by hash.
+pub const ELEMENT_STYLESHEET: &str = "pkg/task-status.css";
 
 /// Time that browsers may reuse a CORS preflight response.
 const CORS_MAX_AGE: Duration = Duration::from_secs(600);
@@ -72,9 +77,10 @@ impl ProxyState {
     /// Builds the HTTP client and the Content-Security-Policy.
     ///
     /// The policy allows the inline scripts of `index.html` in
-    /// `config.dist_dir` by their hashes, computed here once: restart the
-    /// proxy after rebuilding the page. A missing or unreadable page is
-    /// logged as a warning and gives a policy with no script hash.
+    /// `config.dist_dir`, and the text of [`ELEMENT_STYLESHEET`] in
+    /// `<style>` elements, by their hashes. They are computed here once, so
+    /// restart the proxy after rebuilding the page. A missing or unreadable
+    /// page is logged as a warning and gives a policy with no script hash.
     ///
     /// # Errors
     ///
@@ -82,7 +88,9 @@ impl ProxyState {
     pub fn new(config: ProxyConfig) -> Result<Self, ProxyStartError> {
         let upstream = UpstreamClient::new(&config)?;
         let script_hashes = read_script_hashes(&config);
-        let policy = content_security_policy(&script_hashes, &config.frame_ancestors);
+        let style_hashes: Vec<String> = read_element_stylesheet_hash(&config).into_iter().collect();
+        let policy =
+            content_security_policy(&script_hashes, &style_hashes, &config.frame_ancestors);
         let content_security_policy =
             HeaderValue::from_str(&policy).map_err(|_| ProxyStartError::InvalidPolicy)?;
         let tasks = SingleFlight::new(config.cache_ttl, |outcome: &TaskOutcome| {
@@ -200,6 +208,25 @@ fn read_script_hashes(config: &ProxyConfig) -> Vec<String> {
                  build it with `cargo xtask build` and restart the proxy"
             );
             Vec::new()
+        }
+    }
+}
+
+/// Reads the hash of the widget package's stylesheet. A missing package,
+/// as after a plain `trunk build`, gives none without a warning.
+fn read_element_stylesheet_hash(config: &ProxyConfig) -> Option<String> {
+    let path = config.dist_dir.as_ref()?.join(ELEMENT_STYLESHEET);
+    match std::fs::read(&path) {
+        Ok(stylesheet) => Some(sha256_source(&stylesheet)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                path = %path.display(),
+                "failed to read the widget stylesheet, so the Content-Security-Policy blocks the \
+                 <task-status> element's styles"
+            );
+            None
         }
     }
 }
