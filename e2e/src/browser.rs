@@ -67,17 +67,32 @@ for (const element of [root, ...root.querySelectorAll("*")]) {
 return parts.join("\n");
 "#;
 
-/// Counts the page's running CSS animations and transitions.
+/// Counts the page's running CSS animations and transitions, including those
+/// inside open shadow roots, which `document.getAnimations()` leaves out
+/// (seen in Chromium 156).
 const RUNNING_ANIMATIONS_SCRIPT: &str = r#"
-return document.getAnimations().filter((animation) => animation.playState === "running").length;
+const roots = [document];
+for (let index = 0; index < roots.length; index += 1) {
+  for (const element of roots[index].querySelectorAll("*")) {
+    if (element.shadowRoot) roots.push(element.shadowRoot);
+  }
+}
+return roots
+  .flatMap((root) => root.getAnimations())
+  .filter((animation) => animation.playState === "running").length;
 "#;
 
 /// Maximum wait for CSS animations to end before a screenshot.
 const ANIMATION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reads every part of the widget that the tests check, in one round trip.
+/// Argument: `null` to read the document, or the CSS selector of a custom
+/// element to read inside its open shadow root.
 const WIDGET_SCRIPT: &str = r#"
-const find = (testId) => document.querySelector(`[data-testid="${testId}"]`);
+const [host] = arguments;
+const root = host === null ? document : document.querySelector(host)?.shadowRoot;
+if (!root) return { present: false };
+const find = (testId) => root.querySelector(`[data-testid="${testId}"]`);
 const attribute = (testId, name) => find(testId)?.getAttribute(name) ?? null;
 const text = (testId) => find(testId)?.textContent.trim() ?? null;
 const datetime = (testId) => find(testId)?.querySelector("time")?.getAttribute("datetime") ?? null;
@@ -275,7 +290,38 @@ impl Browser {
 
     /// Reads the widget's parts in one script.
     pub async fn widget(&self) -> Result<WidgetSnapshot> {
-        let value = self.execute(WIDGET_SCRIPT, Vec::new()).await?;
+        self.read_widget(Value::Null).await
+    }
+
+    /// Reads the parts of the widget inside the open shadow root of the
+    /// first element that matches the CSS selector `host`. The snapshot is
+    /// not `present` when there is no such element or shadow root.
+    pub async fn shadow_widget(&self, host: &str) -> Result<WidgetSnapshot> {
+        self.read_widget(json!(host)).await
+    }
+
+    /// Waits until the widget in the shadow root of `host` meets
+    /// `condition` and returns that snapshot.
+    pub async fn wait_for_shadow_widget(
+        &self,
+        host: &str,
+        condition: &str,
+        is_met: impl Fn(&WidgetSnapshot) -> bool,
+    ) -> Result<WidgetSnapshot> {
+        let condition = format!("{host} to show {condition}");
+        wait_for(&condition, WAIT_TIMEOUT, async || {
+            let snapshot = self.shadow_widget(host).await?;
+            if is_met(&snapshot) {
+                Ok(Check::Met(snapshot))
+            } else {
+                Ok(Check::NotYet(snapshot.to_string()))
+            }
+        })
+        .await
+    }
+
+    async fn read_widget(&self, host: Value) -> Result<WidgetSnapshot> {
+        let value = self.execute(WIDGET_SCRIPT, vec![host]).await?;
         serde_json::from_value(value.clone()).map_err(|error| {
             Error::Setup(format!(
                 "the widget script returned {value}, which is not a snapshot: {error}"

@@ -77,10 +77,17 @@ pub struct CreatedTask {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskRequest {
-    /// Unix time of the request in milliseconds.
+    /// Unix time of the request's arrival in milliseconds.
     pub at_ms: i64,
-    /// The response status.
-    pub status: u16,
+    /// Unix time in milliseconds at which the simulator finished the
+    /// request, or `None` while it is in flight.
+    pub settled_ms: Option<i64>,
+    /// The response status, or `None` while the request is in flight or
+    /// when it ended without a response.
+    pub status: Option<u16>,
+    /// Index of the scripted step that set the response, or `None` for the
+    /// simulated task.
+    pub step: Option<usize>,
 }
 
 /// Body of `GET /sim/requests/{taskId}`.
@@ -91,6 +98,8 @@ pub struct TaskRequests {
     pub task_id: String,
     /// Every request for this id since the simulator started.
     pub count: u64,
+    /// Maximum number of requests for this id in flight at once.
+    pub max_in_flight: u64,
     /// The latest requests, oldest first.
     pub requests: Vec<TaskRequest>,
 }

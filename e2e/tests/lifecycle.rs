@@ -194,7 +194,7 @@ async fn unknown_id_stops_after_404() -> Result<()> {
         "requests for an unknown id; log: {:?}",
         requests.requests
     );
-    assert_eq!(requests.requests[0].status, 404);
+    assert_eq!(requests.requests[0].status, Some(404));
     assert_no_request_follows(&harness.sim, task_id).await?;
     Ok(())
 }
@@ -229,7 +229,7 @@ async fn rejected_key_stops_after_401() -> Result<()> {
         "requests without a key; log: {:?}",
         requests.requests
     );
-    assert_eq!(requests.requests[0].status, 401);
+    assert_eq!(requests.requests[0].status, Some(401));
     assert_no_request_follows(&harness.sim, &task.task_id).await?;
     assert_eq!(
         browser.input_value("api-key-input").await?.as_deref(),
@@ -287,7 +287,7 @@ async fn traversal_id_stays_one_segment() -> Result<()> {
         "requests for the decoded id; log: {:?}",
         requests.requests
     );
-    assert_eq!(requests.requests[0].status, 404);
+    assert_eq!(requests.requests[0].status, Some(404));
     let summary = harness.sim.request_summary().await?;
     let escaped: Vec<&String> = summary
         .unmatched
