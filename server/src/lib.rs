@@ -198,6 +198,11 @@
 //! id or route, upstream status, cache status (`hit`, `miss`, `shared` or
 //! `bypass`) and latency. Neither the key nor any request header is logged.
 //!
+//! The upstream client is reqwest 0.12 with rustls and the Mozilla root
+//! certificates built in (`webpki-roots`), not the system's store. Like
+//! any reqwest client, it sends through the proxy set in `HTTPS_PROXY`,
+//! `HTTP_PROXY` or `ALL_PROXY`, except for the hosts in `NO_PROXY`.
+//!
 //! The proxy has no login of its own: anyone who reaches it can read any
 //! task whose id they know, and start retries when enabled. Put it behind
 //! the portal's authentication.
