@@ -114,6 +114,9 @@ pub fn App() -> impl IntoView {
     };
 
     let widget_base = base_url.clone();
+    // The launcher shows with `?launcher=1`, and on the simulator's demo.
+    let wants_launcher = query.launcher;
+    let launcher = Signal::derive(move || wants_launcher || demo.get().is_some());
     view! {
         <main class="page" lang=lang.tag()>
             <h1>{i18n::text(lang, Text::PageTitle)}</h1>
@@ -144,12 +147,13 @@ pub fn App() -> impl IntoView {
                 </div>
                 <button type="submit" data-testid="watch-button">{i18n::text(lang, Text::Watch)}</button>
             </form>
-            <Show when=move || probed.get() && !task_id.get().is_empty()>
+            <Show when=move || probed.get() && (launcher.get() || !task_id.get().is_empty())>
                 <TaskStatus
                     task_id=task_id
                     base_url=widget_base.clone()
                     api_key=api_key
                     lang=lang.tag().to_owned()
+                    launcher=launcher
                 />
             </Show>
             <Show when=move || demo.get().is_some()>
@@ -264,6 +268,7 @@ struct Query {
     task_id: Option<String>,
     base_url: Option<String>,
     lang: Option<String>,
+    launcher: bool,
 }
 
 impl Query {
@@ -279,6 +284,7 @@ impl Query {
             task_id: get("taskId"),
             base_url: get("baseUrl"),
             lang: get("lang"),
+            launcher: params.get("launcher").is_some_and(|value| value != "0"),
         }
     }
 }
