@@ -1,9 +1,9 @@
 //! Starting a retry of failed trips or crashes: the routes and how their
-//! answers are read.
+//! responses are read.
 
 use super::task::TaskType;
 
-/// Which failed items a retry re-sends.
+/// Kind of failed items that a retry re-sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RetryKind {
     /// `POST /v1/enterprise/push/trips/failed/retry`.
@@ -32,17 +32,17 @@ impl RetryKind {
     }
 }
 
-/// How a request to start a retry ended.
+/// Result of a request that starts a retry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LaunchOutcome {
     /// The task was created; its id and the number of items it re-sends.
     Started {
         /// The new task's id.
         task_id: String,
-        /// Items the task re-sends, when the answer says.
+        /// Items the task re-sends, when the response says.
         nb_items: Option<i64>,
     },
-    /// A task of this kind is still running; its id when the answer names it.
+    /// A task of this kind is still running, with its id when the response names it.
     AlreadyRunning {
         /// The running task's id, if the error body carries a `taskId`.
         task_id: Option<String>,

@@ -94,7 +94,7 @@ struct Inputs {
 /// The inputs and refresh action of a mounted view.
 type Controls = (Inputs, UnsyncCallback<()>);
 
-/// What one element has mounted while it is on the page.
+/// Mounted view of one element while it is on the page.
 struct Mounted {
     inputs: Inputs,
     refresh: UnsyncCallback<()>,

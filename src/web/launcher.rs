@@ -8,7 +8,7 @@ use crate::core::i18n::{self, Lang, Text};
 use crate::core::launch::{classify_launch, LaunchOutcome, RetryKind};
 
 /// Buttons "Retry failed trips" and "Retry failed crashes". One request at
-/// a time: both buttons are disabled until the answer arrives, so a double
+/// a time: both buttons are disabled until the response arrives, so a double
 /// click never starts two tasks.
 #[component]
 pub fn Launcher(
@@ -105,7 +105,7 @@ pub fn Launcher(
     }
 }
 
-/// Sends the retry request and reads its answer.
+/// Sends the retry request and reads its response.
 async fn post_retry(url: &str, api_key: Option<&str>) -> LaunchOutcome {
     let mut request = gloo_net::http::Request::post(url).header("accept", "application/json");
     if let Some(key) = api_key.filter(|key| !key.is_empty()) {
