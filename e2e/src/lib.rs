@@ -23,6 +23,7 @@
 //! ```
 
 mod browser;
+mod devtools;
 mod driver;
 mod error;
 mod http;

@@ -34,10 +34,11 @@ pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
 }
 
 fn run_steps(root: &Path, options: &TestOptions, report: &mut Report) -> Result<()> {
-    let tools = report.run("install tools", || {
+    let (tools, axe_core) = report.run("install tools", || {
         let tools = tools::ensure_page_tools(root)?;
         tools::ensure_browser(&tools)?;
-        Ok(tools)
+        let axe_core = tools::ensure_axe_core(&tools)?;
+        Ok((tools, axe_core))
     })?;
 
     if options.quick {
@@ -89,7 +90,8 @@ fn run_steps(root: &Path, options: &TestOptions, report: &mut Report) -> Result<
                 .args(["test", "--package", "e2e"])
                 .env("TASK_STATUS_DIST", &dist)
                 .env("CHROMEDRIVER", CHROMEDRIVER)
-                .env("CHROMIUM", CHROMIUM),
+                .env("CHROMIUM", CHROMIUM)
+                .env("AXE_CORE_JS", &axe_core),
         )
     })?;
     Ok(())

@@ -7,6 +7,7 @@
 use std::env;
 use std::ffi::OsString;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,8 +23,12 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Folder, relative to the repository root, for tools installed with npm.
 /// It is listed in `.gitignore`, and xtask deletes and refills it whenever
-/// its wasm-opt has the wrong version.
+/// its wasm-opt or its axe-core has the wrong version.
 const LOCAL_TOOLS_DIR: &str = ".tools";
+
+/// Version of the npm package `axe-core`, whose `axe.min.js` the end-to-end
+/// tests run in pages to find accessibility violations.
+const AXE_CORE_VERSION: &str = "4.14.1";
 
 /// Paths of Chromium and ChromeDriver as Debian's packages `chromium` and
 /// `chromium-driver` install them.
@@ -218,18 +223,7 @@ fn version_mismatches(tools: &Tools, binaries: &[&str], version: &str) -> Vec<St
 }
 
 fn ensure_wasm_opt(tools: &Tools) -> Result<()> {
-    let trunk_toml = tools.root().join("Trunk.toml");
-    let text = fs::read_to_string(&trunk_toml)
-        .with_context(|| format!("failed to read {}", trunk_toml.display()))?;
-    let Some(required) = toml_string_value(&text, "tools", "wasm_opt") else {
-        bail!(
-            "{} has no `wasm_opt = \"version_N\"` in [tools]",
-            trunk_toml.display()
-        );
-    };
-    let Some(binaryen_version) = required.strip_prefix("version_") else {
-        bail!("Trunk.toml sets wasm_opt = {required:?}, expected the form \"version_N\"");
-    };
+    let binaryen_version = required_binaryen_version(tools.root())?;
 
     // wasm-opt prints `wasm-opt version 132 (version_132)`.
     match tools.installed_version("wasm-opt", 2) {
@@ -244,27 +238,7 @@ fn ensure_wasm_opt(tools: &Tools) -> Result<()> {
         None => println!("    wasm-opt version {binaryen_version} is not installed"),
     }
 
-    // Debian's binaryen is older than trunk accepts, and the npm package
-    // `binaryen` ships a wasm-opt that runs on Node.js. The folder contains
-    // nothing else, so xtask installs it anew. npm alone reports a damaged
-    // install as up to date when its lockfile lists the right version.
-    let local_dir = tools.root().join(LOCAL_TOOLS_DIR);
-    if local_dir.exists() {
-        fs::remove_dir_all(&local_dir)
-            .with_context(|| format!("failed to remove {}", local_dir.display()))?;
-    }
-    fs::create_dir_all(&local_dir)
-        .with_context(|| format!("failed to create {}", local_dir.display()))?;
-    let package = format!("binaryen@{binaryen_version}");
-    process::run(tools.command("npm")?.args([
-        "install",
-        "--prefix",
-        LOCAL_TOOLS_DIR,
-        "--save-exact",
-        "--no-audit",
-        "--no-fund",
-        &package,
-    ]))?;
+    install_local_npm_tools(tools, &binaryen_version)?;
 
     match tools.installed_version("wasm-opt", 2) {
         Some((path, found)) if found == binaryen_version => {
@@ -272,11 +246,116 @@ fn ensure_wasm_opt(tools: &Tools) -> Result<()> {
             Ok(())
         }
         Some((path, found)) => bail!(
-            "installed {package}, but {} reports version {found}",
+            "installed binaryen@{binaryen_version}, but {} reports version {found}",
             path.display()
         ),
-        None => bail!("installed {package}, but wasm-opt does not run"),
+        None => bail!("installed binaryen@{binaryen_version}, but wasm-opt does not run"),
     }
+}
+
+/// Ensures `axe.min.js` of the npm package `axe-core` in the version
+/// [`AXE_CORE_VERSION`] under [`LOCAL_TOOLS_DIR`], and returns its absolute
+/// path.
+pub fn ensure_axe_core(tools: &Tools) -> Result<PathBuf> {
+    let script = tools
+        .root()
+        .join(LOCAL_TOOLS_DIR)
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js");
+    match axe_core_version(&script) {
+        Some(found) if found == AXE_CORE_VERSION => {
+            println!("    axe-core {found}: {}", script.display());
+            return Ok(script);
+        }
+        Some(found) => println!(
+            "    axe-core {found} at {} is not the required {AXE_CORE_VERSION}",
+            script.display()
+        ),
+        None => println!("    axe-core {AXE_CORE_VERSION} is not installed"),
+    }
+
+    let binaryen_version = required_binaryen_version(tools.root())?;
+    install_local_npm_tools(tools, &binaryen_version)?;
+
+    match axe_core_version(&script) {
+        Some(found) if found == AXE_CORE_VERSION => {
+            println!("    axe-core {found}: {}", script.display());
+            Ok(script)
+        }
+        Some(found) => bail!(
+            "installed axe-core@{AXE_CORE_VERSION}, but {} reports version {found}",
+            script.display()
+        ),
+        None => bail!(
+            "installed axe-core@{AXE_CORE_VERSION}, but {} is missing or has no version banner",
+            script.display()
+        ),
+    }
+}
+
+/// Returns the version in the banner that starts `axe.min.js`, such as
+/// `/*! axe v4.14.1`, or `None` when the file is missing or starts otherwise.
+fn axe_core_version(script: &Path) -> Option<String> {
+    let mut first_line = String::new();
+    BufReader::new(fs::File::open(script).ok()?)
+        .read_line(&mut first_line)
+        .ok()?;
+    version_in_axe_banner(&first_line)
+}
+
+fn version_in_axe_banner(line: &str) -> Option<String> {
+    let rest = line.trim().strip_prefix("/*! axe v")?;
+    let version = rest.split_whitespace().next()?;
+    Some(version.to_string())
+}
+
+/// Reads the binaryen version that Trunk.toml requires, such as `132` from
+/// `wasm_opt = "version_132"` in its `[tools]` table.
+fn required_binaryen_version(root: &Path) -> Result<String> {
+    let trunk_toml = root.join("Trunk.toml");
+    let text = fs::read_to_string(&trunk_toml)
+        .with_context(|| format!("failed to read {}", trunk_toml.display()))?;
+    let Some(required) = toml_string_value(&text, "tools", "wasm_opt") else {
+        bail!(
+            "{} has no `wasm_opt = \"version_N\"` in [tools]",
+            trunk_toml.display()
+        );
+    };
+    let Some(binaryen_version) = required.strip_prefix("version_") else {
+        bail!("Trunk.toml sets wasm_opt = {required:?}, expected the form \"version_N\"");
+    };
+    Ok(binaryen_version.to_string())
+}
+
+/// Empties [`LOCAL_TOOLS_DIR`] and installs `binaryen@{binaryen_version}`
+/// and `axe-core@`[`AXE_CORE_VERSION`] into it with one `npm install`, so
+/// that refreshing one of them never drops the other.
+fn install_local_npm_tools(tools: &Tools, binaryen_version: &str) -> Result<()> {
+    // Debian's binaryen is older than trunk accepts, and the npm package
+    // `binaryen` ships a wasm-opt that runs on Node.js. The folder contains
+    // only these two packages, so xtask installs both anew. npm alone reports
+    // a damaged install as up to date when its lockfile lists the right
+    // version.
+    let local_dir = tools.root().join(LOCAL_TOOLS_DIR);
+    if local_dir.exists() {
+        fs::remove_dir_all(&local_dir)
+            .with_context(|| format!("failed to remove {}", local_dir.display()))?;
+    }
+    fs::create_dir_all(&local_dir)
+        .with_context(|| format!("failed to create {}", local_dir.display()))?;
+    let binaryen = format!("binaryen@{binaryen_version}");
+    let axe_core = format!("axe-core@{AXE_CORE_VERSION}");
+    process::run(tools.command("npm")?.args([
+        "install",
+        "--prefix",
+        LOCAL_TOOLS_DIR,
+        "--save-exact",
+        "--no-audit",
+        "--no-fund",
+        &binaryen,
+        &axe_core,
+    ]))
 }
 
 /// Ensures Debian's Chromium and ChromeDriver at [`CHROMIUM`] and
@@ -414,6 +493,18 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             Some("version_132")
         );
         assert_eq!(toml_string_value(text, "serve", "wasm_opt"), None);
+    }
+
+    #[test]
+    fn axe_banner_version() {
+        assert_eq!(
+            version_in_axe_banner("/*! axe v4.14.1\n").as_deref(),
+            Some("4.14.1")
+        );
+        assert_eq!(
+            version_in_axe_banner("(function axeFunction(window) {"),
+            None
+        );
     }
 
     #[test]
