@@ -23,6 +23,7 @@
 //! ```
 
 mod browser;
+pub mod deploy;
 mod devtools;
 mod driver;
 mod error;
