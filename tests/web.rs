@@ -951,7 +951,7 @@ fn custom_element(task_id: &str) -> HtmlElement {
 #[wasm_bindgen_test]
 async fn element_follows_task_and_fires_events() {
     let events = record_events();
-    let id = create_task(r#"{"nbItems":4,"pendingMs":300,"itemsPerSecond":20}"#).await;
+    let id = create_task(r#"{"nbItems":4,"pendingMs":1500,"itemsPerSecond":20}"#).await;
     let element = custom_element(&id);
     document()
         .body()
@@ -1247,4 +1247,49 @@ async fn crash_task_count() -> usize {
         .iter()
         .filter(|task| task["type"] == "PUSH_FAILED_CRASHES")
         .count()
+}
+
+#[wasm_bindgen_test]
+async fn element_display_change_keeps_watch() {
+    let id = create_task(r#"{"nbItems":2,"pendingMs":0,"itemsPerSecond":100}"#).await;
+    TimeoutFuture::new(200).await;
+    let element = custom_element(&id);
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("append");
+    let done = wait_for(10, || {
+        shadow_attribute(&element, "task-status", "data-status").as_deref() == Some("COMPLETED")
+    })
+    .await;
+    assert!(done, "the element never showed COMPLETED");
+    let count = request_count(&id).await;
+
+    // Display attributes, and setting the same task id again, must not restart the watch.
+    for (name, value) in [
+        ("theme", "dark"),
+        ("layout", "compact"),
+        ("lang", "fr"),
+        ("task-id", id.as_str()),
+    ] {
+        element
+            .set_attribute(name, value)
+            .expect("set an attribute");
+        leptos::task::tick().await;
+        let status = shadow_attribute(&element, "task-status", "data-status");
+        assert_eq!(status.as_deref(), Some("COMPLETED"), "after setting {name}");
+    }
+    js_sys::Reflect::set(&element, &"apiKey".into(), &"demo-key".into()).expect("set the same key");
+    TimeoutFuture::new(600).await;
+    assert_eq!(
+        request_count(&id).await,
+        count,
+        "a display change sent a request"
+    );
+    assert_eq!(
+        shadow_attribute(&element, "task-status", "data-theme").as_deref(),
+        Some("dark")
+    );
+    element.remove();
 }

@@ -388,11 +388,7 @@ async fn launcher_retry_runs_to_completion() -> Result<()> {
     Ok(())
 }
 
-// NOTE: the simulator's 409 body is `{"error", "message"}` and names the
-// running task only in the message. Run this with `--ignored` once the
-// body carries `taskId`.
 #[tokio::test]
-#[ignore = "the simulator's 409 body has no taskId, so the launcher cannot offer the running retry"]
 async fn launcher_rejection_offers_running_retry() -> Result<()> {
     let config = Config {
         demo_tasks: false,

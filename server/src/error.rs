@@ -60,6 +60,10 @@ pub enum ApiError {
 struct ErrorBody<'a> {
     error: &'a str,
     message: String,
+    /// The running task, when a retry is refused because of it, so a client
+    /// can offer to watch it.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
+    task_id: Option<&'a str>,
 }
 
 impl ApiError {
@@ -149,9 +153,14 @@ impl IntoResponse for ApiError {
             tracing::info!(error = %self, "request rejected");
         }
 
+        let task_id = match &self {
+            Self::RetryAlreadyRunning { task_id, .. } => Some(task_id.as_str()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: code,
             message,
+            task_id,
         };
         (status, Json(body)).into_response()
     }

@@ -15,7 +15,7 @@
 //! | Route | Response |
 //! | --- | --- |
 //! | `GET /v1/enterprise/task/{taskId}` | The task: `taskId`, `createdAt`, `completedAt`, `type`, `status`, `nbItems`, `nbRemainingItems`. 404 for an unknown id. A task with a script gets the response of its next step instead (see [Scripted responses](#scripted-responses)). |
-//! | `POST /v1/enterprise/push/trips/failed/retry` | `{"taskId", "nbItems"}` of a new `PUSH_FAILED_TRIPS` task that takes every failed trip. 409 while a retry of that type is pending or in progress. |
+//! | `POST /v1/enterprise/push/trips/failed/retry` | `{"taskId", "nbItems"}` of a new `PUSH_FAILED_TRIPS` task that takes every failed trip. 409 while a retry of that type is pending or in progress, with the running task in `taskId`. |
 //! | `POST /v1/enterprise/push/crashes/failed/retry` | The same for `PUSH_FAILED_CRASHES`. |
 //!
 //! Dates have the form `2024-12-09T14:14:17.574+0000`, in UTC. Errors have

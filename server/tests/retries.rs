@@ -86,6 +86,7 @@ async fn retry_same_type_while_running_is_409() {
     assert!(second.json()["message"]
         .as_str()
         .is_some_and(|message| message.contains(first["taskId"].as_str().unwrap_or("?"))));
+    assert_eq!(second.json()["taskId"], first["taskId"]);
 }
 
 #[tokio::test]

@@ -499,7 +499,8 @@ fn Timing(
             .and_then(|task| task.created_at)
             .and_then(|date| date.millis())
     };
-    let running = move || task().is_some_and(|task| !task.is_terminal());
+    // Elapsed time and pace only mean something once items are being handled.
+    let running = move || task().is_some_and(|task| task.status == Some(Status::InProgress));
     let elapsed = move || {
         if !running() {
             return None;

@@ -263,15 +263,23 @@ fn changed(element: HtmlElement) {
     let Some(inputs) = inputs else {
         return;
     };
+    // Only inputs whose value changed are set: setting a signal to the same
+    // value still notifies, which would restart the watch.
     let attributes = read_attributes(&element);
-    inputs.task_id.set(attributes.task_id);
-    inputs.base_url.set(attributes.base_url);
-    inputs.poll_interval_ms.set(attributes.poll_interval_ms);
-    inputs.request_timeout_ms.set(attributes.request_timeout_ms);
-    inputs.lang.set(attributes.lang);
-    inputs.compact.set(attributes.compact);
-    inputs.theme.set(attributes.theme);
-    inputs.launcher.set(attributes.launcher);
+    set_if_changed(inputs.task_id, attributes.task_id);
+    set_if_changed(inputs.base_url, attributes.base_url);
+    set_if_changed(inputs.poll_interval_ms, attributes.poll_interval_ms);
+    set_if_changed(inputs.request_timeout_ms, attributes.request_timeout_ms);
+    set_if_changed(inputs.lang, attributes.lang);
+    set_if_changed(inputs.compact, attributes.compact);
+    set_if_changed(inputs.theme, attributes.theme);
+    set_if_changed(inputs.launcher, attributes.launcher);
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
+    }
 }
 
 fn set_key(element: HtmlElement, key: Option<String>) {
@@ -284,7 +292,7 @@ fn set_key(element: HtmlElement, key: Option<String>) {
         state.mounted.as_ref().map(|mounted| mounted.inputs)
     });
     if let Some(inputs) = inputs {
-        inputs.api_key.set(key);
+        set_if_changed(inputs.api_key, key);
     }
 }
 

@@ -42,7 +42,10 @@ pub fn build_package(tools: &Tools) -> Result<PathBuf> {
         fs::remove_dir_all(&package)
             .with_context(|| format!("failed to clear {}", package.display()))?;
     }
-    let wasm = root.join("target/wasm32-unknown-unknown/release/task_status_widget.wasm");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let wasm = target.join("wasm32-unknown-unknown/release/task_status_widget.wasm");
     let mut bindgen = tools.command("wasm-bindgen")?;
     bindgen
         .args(["--target", "web", "--out-name", OUT_NAME, "--out-dir"])
