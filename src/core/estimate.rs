@@ -2,7 +2,8 @@
 //!
 //! Rule: an estimate exists once at least [`MIN_SAMPLES`] samples of a
 //! running task span at least [`MIN_SPAN_MS`] and show progress. The rate is
-//! measured over the samples of the last [`WINDOW_MS`] and smoothed with an
+//! measured over the samples of the last [`WINDOW_MS`] (at most
+//! [`MAX_SAMPLES`] of them) and smoothed with an
 //! exponential moving average (weight [`SMOOTHING`] for each new measure), so
 //! one fast or slow cycle does not make the figures jump.
 
@@ -17,6 +18,12 @@ pub const MIN_SPAN_MS: u64 = 10_000;
 pub const WINDOW_MS: u64 = 120_000;
 /// Weight of a new rate measure in the moving average.
 pub const SMOOTHING: f64 = 0.3;
+/// Most samples kept, so memory and the cost of copying a watcher stay
+/// bounded however fast the widget polls.
+pub const MAX_SAMPLES: usize = 32;
+/// Shortest time between two kept samples, in milliseconds, so that fast
+/// polling still spans enough time with [`MAX_SAMPLES`] samples.
+pub const MIN_SAMPLE_GAP_MS: u64 = 1_000;
 
 /// A stable estimate of the task's pace.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,9 +61,20 @@ impl Estimator {
         if self.samples.last().is_some_and(|&(_, last)| done < last) {
             *self = Estimator::default();
         }
+        let too_soon = self
+            .samples
+            .last()
+            .is_some_and(|&(at, _)| now_ms.saturating_sub(at) < MIN_SAMPLE_GAP_MS);
+        if too_soon {
+            return;
+        }
         self.samples.push((now_ms, done));
         self.samples
             .retain(|&(at, _)| now_ms.saturating_sub(at) <= WINDOW_MS);
+        if self.samples.len() > MAX_SAMPLES {
+            let excess = self.samples.len() - MAX_SAMPLES;
+            self.samples.drain(..excess);
+        }
         self.estimate = self.measure(total - done);
     }
 
@@ -181,6 +199,24 @@ mod tests {
         feed(&mut estimator, &remaining, 2_000);
         estimator.record(&running(600, 600), 16_000);
         assert_eq!(estimator.estimate(), None);
+    }
+
+    #[test]
+    fn estimate_keeps_bounded_samples() {
+        let mut estimator = Estimator::default();
+        // 10,000 fast polls in 100 s, all inside the window.
+        for step in 0..10_000_u64 {
+            let remaining = 1_000_000 - step as i64;
+            estimator.record(&running(1_000_000, remaining), step * 10);
+        }
+        assert!(estimator.samples.len() <= MAX_SAMPLES);
+        let estimate = estimator
+            .estimate()
+            .expect("samples a second apart span 31 s");
+        assert!(
+            (estimate.items_per_minute - 6_000.0).abs() < 1.0,
+            "{estimate:?}"
+        );
     }
 
     #[test]
