@@ -1293,3 +1293,65 @@ async fn element_display_change_keeps_watch() {
     );
     element.remove();
 }
+
+#[wasm_bindgen_test]
+fn parse_task_refuses_deep_nesting() {
+    let deep = format!(
+        r#"{{"taskId":"deep","status":{}{}}}"#,
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    assert!(
+        parse_task(&deep).is_none(),
+        "a deeply nested body was read as a task"
+    );
+    let shallow = r#"{"taskId":"ok","status":"PENDING","extra":[[[1]]]}"#;
+    assert!(parse_task(shallow).is_some(), "a normal body was refused");
+}
+
+#[wasm_bindgen_test]
+async fn scripted_redirect_is_not_followed() {
+    let id = create_task(r#"{"nbItems":4,"pendingMs":600000}"#).await;
+    let before = http("GET", "/sim/requests", None).await;
+    let unmatched_before = before["unmatchedCount"].as_u64().unwrap_or(0);
+    script(
+        &id,
+        r#"[{"status":307,"headers":{"Location":"/admin"}}]"#,
+        "repeat-last",
+    )
+    .await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), 200, 5_000);
+
+    let shown = wait_for(10, || text(&root, "error").starts_with("Network error")).await;
+    assert!(shown, "error: {}", text(&root, "error"));
+    let after = http("GET", "/sim/requests", None).await;
+    let unmatched: Vec<String> = after["unmatched"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|path| path.as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        !unmatched.iter().any(|path| path.contains("admin")),
+        "the redirect was followed: {unmatched:?}"
+    );
+    assert_eq!(
+        after["unmatchedCount"].as_u64().unwrap_or(0),
+        unmatched_before
+    );
+}
+
+#[wasm_bindgen_test]
+async fn huge_interval_does_not_spin() {
+    let id = create_task(r#"{"nbItems":4,"pendingMs":600000}"#).await;
+    let (root, _handle) = mount_with(RwSignal::new(id.clone()), u64::MAX, 5_000);
+    let seen = wait_for(10, || status_is(&root, "PENDING")).await;
+    assert!(seen, "the task never showed");
+    TimeoutFuture::new(1_000).await;
+    assert_eq!(
+        request_count(&id).await,
+        1,
+        "a huge interval made the timer fire at once"
+    );
+}

@@ -6,7 +6,7 @@
 
 use super::launch::{LaunchOutcome, RetryKind};
 use super::policy::Problem;
-use super::task::{TaskStatus, TaskType};
+use super::task::{display_safe, TaskStatus, TaskType};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,8 +183,8 @@ pub fn status_name(lang: Lang, status: &TaskStatus) -> String {
         (TaskStatus::Canceled, Lang::Fr) => "Annulée",
         (TaskStatus::Failed, Lang::En) => "Failed",
         (TaskStatus::Failed, Lang::Fr) => "Échouée",
-        (TaskStatus::Unknown(raw), Lang::En) => return format!("Unknown ({raw})"),
-        (TaskStatus::Unknown(raw), Lang::Fr) => return format!("Inconnu ({raw})"),
+        (TaskStatus::Unknown(raw), Lang::En) => return format!("Unknown ({})", display_safe(raw)),
+        (TaskStatus::Unknown(raw), Lang::Fr) => return format!("Inconnu ({})", display_safe(raw)),
     };
     known.to_owned()
 }
@@ -196,7 +196,7 @@ pub fn type_name(lang: Lang, task_type: &TaskType) -> String {
         (TaskType::PushFailedTrips, Lang::Fr) => "Relance des trajets en échec",
         (TaskType::PushFailedCrashes, Lang::En) => "Retry of failed crashes",
         (TaskType::PushFailedCrashes, Lang::Fr) => "Relance des accidents en échec",
-        (TaskType::Unknown(raw), _) => return raw.clone(),
+        (TaskType::Unknown(raw), _) => return display_safe(raw),
     };
     known.to_owned()
 }
@@ -278,6 +278,23 @@ pub fn launch_message(lang: Lang, kind: RetryKind, outcome: &LaunchOutcome) -> S
         }
         (LaunchOutcome::Network, Lang::En) => "Network error. No retry was started.".into(),
         (LaunchOutcome::Network, Lang::Fr) => "Erreur réseau. Aucune relance lancée.".into(),
+    }
+}
+
+/// Returns the sentence that names the server that receives the API key.
+pub fn key_destination(lang: Lang, origin: &str) -> String {
+    match lang {
+        Lang::En => format!("Sent to {origin}."),
+        Lang::Fr => format!("Envoyée à {origin}."),
+    }
+}
+
+/// Returns a label followed by a colon, as `lang` writes it: "Next try:" or
+/// "Prochain essai :" (French puts a narrow no-break space before the colon).
+pub fn with_colon(lang: Lang, label: &str) -> String {
+    match lang {
+        Lang::En => format!("{label}:"),
+        Lang::Fr => format!("{label}\u{202f}:"),
     }
 }
 

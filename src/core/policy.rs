@@ -393,8 +393,19 @@ impl Watcher {
             // 408 (request timeout) and 425 (too early) invite a retry.
             408 | 425 => self.fail(Problem::Server(status), now_ms, jitter),
             400..=499 => self.fail_for_good(Problem::Rejected(status)),
-            // 5xx, and statuses outside the standard classes, are treated as
-            // server errors: a later request may succeed.
+            // A 503 may say when to come back; the wait is at least the backoff.
+            503 => {
+                let step = self.fail(Problem::Server(status), now_ms, jitter);
+                let asked = retry_after.and_then(|value| retry_after_ms(value, now_ms));
+                match (step, asked) {
+                    (Step::FetchAfter(delay), Some(wait)) if wait > delay => {
+                        self.schedule(now_ms, wait.min(MAX_RETRY_AFTER_MS))
+                    }
+                    _ => step,
+                }
+            }
+            // Other 5xx, and statuses outside the standard classes, are
+            // treated as server errors: a later request may succeed.
             _ => self.fail(Problem::Server(status), now_ms, jitter),
         }
     }
@@ -465,7 +476,9 @@ pub fn backoff_delay_ms(options: &PollOptions, attempt: u32, jitter: f64) -> u64
 /// milliseconds from `now_ms`. Dates in the past give 0.
 pub fn retry_after_ms(value: &str, now_ms: u64) -> Option<u64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Digits too many for u64 mean "a very long time", capped by the caller.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(seconds.saturating_mul(1_000));
     }
 
@@ -723,6 +736,31 @@ mod tests {
             watcher.on_outcome(http(429), 0, 1.0),
             Step::FetchAfter(2_000)
         );
+    }
+
+    #[test]
+    fn unavailable_honours_retry_after() {
+        let mut watcher = watcher();
+        let outcome = Outcome::Http {
+            status: 503,
+            retry_after: Some("30".into()),
+        };
+        assert_eq!(
+            watcher.on_outcome(outcome, 0, 1.0),
+            Step::FetchAfter(30_000)
+        );
+        assert_eq!(watcher.problem(), Some(&Problem::Server(503)));
+    }
+
+    #[test]
+    fn retry_after_huge_value_is_capped() {
+        let mut watcher = watcher();
+        let outcome = Outcome::Http {
+            status: 429,
+            retry_after: Some("99999999999999999999999".into()),
+        };
+        let step = watcher.on_outcome(outcome, 0, 0.0);
+        assert_eq!(step, Step::FetchAfter(MAX_RETRY_AFTER_MS));
     }
 
     #[test]

@@ -146,6 +146,51 @@ impl<'de> Deserialize<'de> for TaskType {
     }
 }
 
+/// Deepest nesting of arrays and objects accepted in a response body. A task
+/// needs 1; a deeper body is refused before any parser recurses into it,
+/// because deep recursion overflows the wasm stack.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Returns the deepest nesting of `[` and `{` in a JSON text, ignoring
+/// brackets inside strings. It does not check that the text is valid JSON.
+pub fn json_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0_usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Returns text from the server made safe to show: control characters and
+/// the Unicode direction controls (which could make `PROGRESS_NI` read as
+/// `IN_PROGRESS`) are removed.
+pub fn display_safe(text: &str) -> String {
+    text.chars()
+        .filter(|&character| {
+            let direction = matches!(character, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            !direction && !character.is_control()
+        })
+        .collect()
+}
+
 /// A field value of the expected type, or anything else, which is dropped.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -272,6 +317,23 @@ mod tests {
     fn task_empty_object_is_empty() {
         assert!(parse("{}").is_empty());
         assert!(parse(r#"{"error":"boom"}"#).is_empty());
+    }
+
+    #[test]
+    fn json_depth_counts_nesting() {
+        assert_eq!(json_depth(r#"{"a":[1,{"b":2}]}"#), 3);
+        assert_eq!(json_depth(r#"{"a":"[[[[{{{"}"#), 1);
+        assert_eq!(json_depth(r#"{"a":"\"[[["}"#), 1);
+        assert_eq!(json_depth("not json"), 0);
+        let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+        assert_eq!(json_depth(&deep), 5_000);
+    }
+
+    #[test]
+    fn display_safe_drops_direction_controls() {
+        assert_eq!(display_safe("\u{202e}SSERGORP_NI"), "SSERGORP_NI");
+        assert_eq!(display_safe("a\u{2066}b\u{2069}c\u{0007}"), "abc");
+        assert_eq!(display_safe("Relance é 🚚"), "Relance é 🚚");
     }
 
     #[test]

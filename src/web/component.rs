@@ -430,7 +430,8 @@ fn ErrorLine(
         let watch = watch.get()?;
         let last = watch.last_success_ms().filter(|_| watch.is_stale())?;
         let label = i18n::text(lang.get(), Text::LastUpdated);
-        Some(format!("{label}: {}", format_time(last, &locale.get())))
+        let label = i18n::with_colon(lang.get(), label);
+        Some(format!("{label} {}", format_time(last, &locale.get())))
     };
     let next_try = move || {
         let watch = watch.get()?;
@@ -439,7 +440,8 @@ fn ErrorLine(
             .next_fetch_ms()
             .filter(|_| watch.phase() == Phase::Active)?;
         let label = i18n::text(lang.get(), Text::NextTry);
-        Some(format!("{label}: {}", format_time(next, &locale.get())))
+        let label = i18n::with_colon(lang.get(), label);
+        Some(format!("{label} {}", format_time(next, &locale.get())))
     };
     let button_text = move || match problem() {
         Some(Problem::NotFound) => i18n::text(lang.get(), Text::CheckAgain),

@@ -6,10 +6,10 @@ use std::rc::Rc;
 use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
-use web_sys::AbortController;
+use web_sys::{AbortController, RequestRedirect};
 
 use crate::core::policy::Outcome;
-use crate::core::task::Task;
+use crate::core::task::{json_depth, Task, MAX_JSON_DEPTH};
 
 /// Name of the header that carries the enterprise API key.
 pub const API_KEY_HEADER: &str = "x-dq-enterprise-api-key";
@@ -30,7 +30,7 @@ pub async fn fetch_task(
     let _timeout = {
         let timed_out = Rc::clone(&timed_out);
         let controller = controller.clone();
-        let millis = u32::try_from(timeout_ms).unwrap_or(u32::MAX);
+        let millis = timer_millis(timeout_ms);
         // Dropping `_timeout` at the end of this function cancels the timer.
         Timeout::new(millis, move || {
             timed_out.set(true);
@@ -49,8 +49,10 @@ pub async fn fetch_task(
 }
 
 async fn send(url: &str, api_key: Option<&str>, controller: &AbortController) -> Outcome {
+    // A redirect would carry the key to wherever it points, so it fails instead.
     let mut request = Request::get(url)
         .header("accept", "application/json")
+        .redirect(RequestRedirect::Error)
         .abort_signal(Some(&controller.signal()));
     if let Some(key) = api_key.filter(|key| !key.is_empty()) {
         request = request.header(API_KEY_HEADER, key);
@@ -84,6 +86,9 @@ async fn send(url: &str, api_key: Option<&str>, controller: &AbortController) ->
 /// ships in the wasm file. Only a JSON object can be a task: arrays, strings,
 /// numbers, null and anything that is not JSON (an HTML page) give `None`.
 pub fn parse_task(body: &str) -> Option<Task> {
+    if json_depth(body) > MAX_JSON_DEPTH {
+        return None;
+    }
     let value = js_sys::JSON::parse(body).ok()?;
     if !value.is_object() || js_sys::Array::is_array(&value) {
         return None;
@@ -98,4 +103,10 @@ pub fn string_field(value: &JsValue, name: &str) -> Option<String> {
     js_sys::Reflect::get(value, &JsValue::from_str(name))
         .ok()?
         .as_string()
+}
+
+/// Converts a delay to what browser timers accept: they take a signed 32-bit
+/// count of milliseconds (about 24.8 days) and fire at once past it.
+pub fn timer_millis(delay_ms: u64) -> u32 {
+    u32::try_from(delay_ms.min(i32::MAX as u64)).unwrap_or(0)
 }

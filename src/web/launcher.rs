@@ -107,7 +107,9 @@ pub fn Launcher(
 
 /// Sends the retry request and reads its response.
 async fn post_retry(url: &str, api_key: Option<&str>) -> LaunchOutcome {
-    let mut request = gloo_net::http::Request::post(url).header("accept", "application/json");
+    let mut request = gloo_net::http::Request::post(url)
+        .header("accept", "application/json")
+        .redirect(web_sys::RequestRedirect::Error);
     if let Some(key) = api_key.filter(|key| !key.is_empty()) {
         request = request.header(API_KEY_HEADER, key);
     }

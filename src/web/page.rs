@@ -3,6 +3,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::component::TaskStatus;
@@ -10,6 +11,10 @@ use super::fetch::string_field;
 use super::format::page_lang;
 use crate::core::i18n::{self, Lang, Text};
 use crate::core::task::TaskStatus;
+
+/// Time the widget waits for the simulator probe before it starts anyway, in
+/// milliseconds.
+const PROBE_TIMEOUT_MS: u32 = 1_500;
 
 /// A task the simulator offers on its demo list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +78,14 @@ pub fn App() -> impl IntoView {
     };
 
     {
+        // A server that never answers the probe must not hold the widget back.
+        let give_up = SendWrapper::new(gloo_timers::callback::Timeout::new(
+            PROBE_TIMEOUT_MS,
+            move || {
+                probed.try_set(true);
+            },
+        ));
+        on_cleanup(move || drop(give_up));
         let base_url = base_url.clone();
         leptos::task::spawn_local(async move {
             let info = fetch_demo_info(&base_url).await;
@@ -143,7 +156,11 @@ pub fn App() -> impl IntoView {
                         aria-describedby="api-key-hint"
                         bind:value=key_input
                     />
-                    <small id="api-key-hint">{i18n::text(lang, Text::ApiKeyHint)}</small>
+                    <small id="api-key-hint">
+                        {i18n::text(lang, Text::ApiKeyHint)}
+                        " "
+                        <span data-testid="api-host">{key_destination(lang, &base_url)}</span>
+                    </small>
                 </div>
                 <button type="submit" data-testid="watch-button">{i18n::text(lang, Text::Watch)}</button>
             </form>
@@ -249,6 +266,18 @@ fn scenario_description(lang: Lang, scenario: &DemoScenario) -> String {
         Lang::En => scenario.description.clone(),
         Lang::Fr => french.to_owned(),
     }
+}
+
+/// Tells where the key goes, so a shared link with another `?baseUrl=` cannot
+/// collect keys unnoticed.
+fn key_destination(lang: Lang, base_url: &str) -> String {
+    let destination = match web_sys::Url::new(base_url.trim()) {
+        Ok(url) => url.origin(),
+        Err(_) => web_sys::window()
+            .and_then(|window| window.location().origin().ok())
+            .unwrap_or_default(),
+    };
+    i18n::key_destination(lang, &destination)
 }
 
 /// Sets the document's language and title to the page's language.

@@ -15,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, EventTarget};
 
-use super::fetch::fetch_task;
+use super::fetch::{fetch_task, timer_millis};
 use crate::core::policy::{Outcome, PageEvent, PollOptions, Step, Watcher};
 use crate::core::request::task_url;
 
@@ -244,7 +244,7 @@ fn apply(inner: &Rc<RefCell<Inner>>, step: Step) {
     };
 
     let weak = Rc::downgrade(inner);
-    let millis = u32::try_from(delay_ms).unwrap_or(u32::MAX);
+    let millis = timer_millis(delay_ms);
     state.timer = Some(Timeout::new(millis, move || fetch_now(weak)));
 }
 
@@ -269,6 +269,8 @@ fn fetch_now(weak: Weak<RefCell<Inner>>) {
         let timeout_ms = state.watcher.options().request_timeout_ms;
         (state.url.clone(), state.api_key.clone(), timeout_ms)
     };
+    // The view drops its "next try" time now that the request is out.
+    notify(&inner);
     // The future holds only a weak reference, so dropping the poller frees everything.
     drop(inner);
 
