@@ -24,7 +24,7 @@ const POLL_INTERVAL: Duration = Duration::from_secs(2);
 const QUIET_PERIOD: Duration = Duration::from_secs(6);
 
 /// Deadline of the whole lifecycle in `lifecycle_pending_to_completed`,
-/// where the task ends 9 s after its creation.
+/// where the task ends 6 s after the push service resumes.
 const LIFECYCLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const NOT_FOUND_MESSAGE: &str = "Task not found. Polling stopped.";
@@ -91,21 +91,35 @@ async fn wait_for_task_status(sim: &Simulator, task_id: &str, status: &str) -> R
 async fn lifecycle_pending_to_completed() -> Result<()> {
     let harness = Harness::start().await?;
     let sim = &harness.sim;
-    // 4 s pending leaves room for a slow page load before the first request.
+    // A task created while the push service is paused stays PENDING until
+    // it resumes, so the first response is PENDING however slowly the page
+    // loads on a busy machine. The service resumes once the widget has asked.
+    sim.pause_push().await?;
     let task = sim
-        .create_task(&json!({ "nbItems": 20, "pendingMs": 4000, "itemsPerSecond": 4 }))
+        .create_task(&json!({ "nbItems": 20, "pendingMs": 1000, "itemsPerSecond": 4 }))
         .await?;
     let opened = Instant::now();
     harness.open(&[("taskId", &task.task_id)]).await?;
 
-    let seen = harness
-        .browser
-        .watch_widget_until(
-            "COMPLETED with polling stopped",
-            LIFECYCLE_TIMEOUT,
-            |snapshot| snapshot.is_stopped_at("COMPLETED"),
-        )
-        .await?;
+    let resume = async {
+        for _ in 0..300 {
+            if sim.request_count(&task.task_id).await? >= 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Give the page time to draw PENDING before the task moves on.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        sim.resume_push().await
+    };
+    let watch = harness.browser.watch_widget_until(
+        "COMPLETED with polling stopped",
+        LIFECYCLE_TIMEOUT,
+        |snapshot| snapshot.is_stopped_at("COMPLETED"),
+    );
+    let (seen, resumed) = tokio::join!(watch, resume);
+    resumed?;
+    let seen = seen?;
     harness.browser.screenshot("lifecycle-completed").await?;
 
     assert_eq!(
@@ -151,12 +165,16 @@ async fn lifecycle_pending_to_completed() -> Result<()> {
         "created-at against the API's createdAt"
     );
     let completed_at = parse_datetime("completed-at", last.completed_at.as_deref());
-    // The simulator ends the task 4 s pending plus 20 items at 4 a second
-    // after its creation.
-    assert_eq!(
-        completed_at - created_at,
-        time::Duration::seconds(9),
-        "completed-at minus created-at"
+    // The task ends 1 s pending plus 20 items at 4 a second after the push
+    // service resumed, which was after its creation.
+    let took = completed_at - created_at;
+    assert!(
+        took >= time::Duration::seconds(6),
+        "completed-at minus created-at is {took}"
+    );
+    assert!(
+        took <= time::Duration::seconds_f64(opened.elapsed().as_secs_f64() + 1.0),
+        "completed-at minus created-at is {took}, longer than the test"
     );
 
     let count = sim.request_count(&task.task_id).await?;
