@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+pub mod bench;
 mod browser;
 pub mod deploy;
 mod devtools;

@@ -2,6 +2,7 @@
 //!
 //! xtask uses only the standard library so that it compiles in seconds.
 
+mod bench;
 mod build;
 mod demo;
 mod error;
@@ -16,6 +17,7 @@ mod tools;
 use std::path::Path;
 use std::process::ExitCode;
 
+use bench::BenchOptions;
 use demo::DemoOptions;
 use error::{bail, Context, Error, Result};
 use test::TestOptions;
@@ -40,6 +42,12 @@ Commands:
                       tests, wasm tests in headless Chromium, the release page
                       build and the end-to-end tests.
     --quick           Skip cargo fmt and clippy.
+  bench               Build the page, the package and the server, measure size,
+                      start-up, requests, memory, scale and the proxy, and
+                      rewrite docs/benchmarks.md (about 10 minutes). Not part
+                      of `test`.
+    --smoke           Run every benchmark briefly (about a minute after the
+                      builds) and write to a temporary file instead.
   help                Print this help (also -h, --help).
 
 Each command first installs what is missing: the wasm32-unknown-unknown
@@ -57,6 +65,7 @@ enum Task {
     Dist,
     Demo(DemoOptions),
     Test(TestOptions),
+    Bench(BenchOptions),
     Help,
 }
 
@@ -100,6 +109,7 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Demo(options) => demo::run(root, &options),
         Task::Test(options) => test::run(root, &options),
+        Task::Bench(options) => bench::run(root, &options),
         Task::Help => {
             print!("{USAGE}");
             Ok(())
@@ -137,6 +147,16 @@ fn parse_arguments(mut arguments: impl Iterator<Item = String>) -> Result<Task> 
             }
             Ok(Task::Test(TestOptions {
                 quick: !quick.is_empty(),
+            }))
+        }
+        "bench" => {
+            let (smoke, rest): (Vec<&String>, Vec<&String>) =
+                options.iter().partition(|option| *option == "--smoke");
+            if let Some(unknown) = rest.first() {
+                bail!("unknown option `{unknown}` for `bench`");
+            }
+            Ok(Task::Bench(BenchOptions {
+                smoke: !smoke.is_empty(),
             }))
         }
         "help" | "-h" | "--help" => Ok(Task::Help),
