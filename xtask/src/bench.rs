@@ -244,11 +244,11 @@ impl Page<'_> {
         let saved = experiments::combined_saving_gzip();
         let mut text = format!(
             "Why: the wasm is {:.0} % of the page's gzip bytes. By raw bytes of the page's \
-             wasm (next section), Leptos's renderer and reactive system are the largest part \
-             at {:.0} %, then the rest of std with the allocator at {:.0} %, constant data at \
-             {:.0} %, this crate's own code at {:.0} %, std formatting at {:.0} %, the \
-             wasm-bindgen, web-sys and gloo glue at {:.0} %, serde at {:.0} % and `time` at \
-             {:.0} %. Rust compiles each generic view and closure into code of its own, so the \
+             wasm (next section), Leptos's renderer and reactive system are the largest part, \
+             at {:.0} %. Then come the rest of std with the allocator ({:.0} %), constant data \
+             ({:.0} %), this crate's own code ({:.0} %), std formatting ({:.0} %), the \
+             wasm-bindgen, web-sys and gloo glue ({:.0} %), serde ({:.0} %) and `time` \
+             ({:.0} %). Rust compiles each generic view and closure into code of its own, so the \
              component's size grows with every element and reactive attribute.",
             100.0 * page.wasm_gzip() as f64 / page_gzip as f64,
             share("Leptos"),

@@ -480,8 +480,8 @@ impl ProxyOutcome {
              `{KEY_VARIABLE}`.\n\n\
              **Many viewers.** {VIEWERS} HTTP clients in the benchmark process stand for \
              {VIEWERS} browsers that watch one IN_PROGRESS task with the widget's default \
-             interval: each sends `GET /v1/enterprise/task/{{id}}` to the proxy, waits for the \
-             response, pauses {VIEWER_INTERVAL_MS} ms and repeats; their first requests are \
+             interval. Each sends `GET /v1/enterprise/task/{{id}}` to the proxy, waits for the \
+             response, pauses {VIEWER_INTERVAL_MS} ms and repeats. Their first requests are \
              spread evenly over one interval. Upstream requests are the simulator's count for \
              the id.\n\n"
         ));

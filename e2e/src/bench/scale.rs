@@ -225,9 +225,9 @@ impl Scale {
              The window's poll cycles are its length over the median time between two \
              requests of one id, and requests per cycle are the window's requests over its \
              cycles. Widgets that share a poller make that equal the number of distinct ids \
-             ({DISTINCT_IDS}), and keep the shortest time between two requests of one id near \
-             the interval: widgets that polled on their own would send {COPIES} requests per \
-             id and cycle, some of them close together. Total blocking time is the sum of \
+             ({DISTINCT_IDS}). They also keep the shortest time between two requests of one id \
+             near the interval, while widgets that polled on their own would send {COPIES} \
+             requests per id and cycle, some of them close together. Total blocking time is the sum of \
              each long task's time over 50 ms.\n\n"
         ));
 

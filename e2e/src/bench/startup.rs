@@ -213,8 +213,8 @@ impl Startup {
              waits a random 0 to 250 ms before its first request, so that widgets on different \
              ids do not fire together, and a page with one widget pays that delay too. From the \
              probe's answer to the first task request, the median load waited {} ms with a \
-             fresh profile and {} ms with a warm cache; the random wait accounts for 125 ms of \
-             it on average, which the first poller of a page could skip.\n\n",
+             fresh profile and {} ms with a warm cache. The random wait is 125 ms on average, \
+             and the first poller of a page could skip it.\n\n",
             median_or_dash(self.cold.gap_summary("probeEndMs", "taskStartMs")),
             median_or_dash(self.warm.gap_summary("probeEndMs", "taskStartMs")),
         ));
