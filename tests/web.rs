@@ -351,7 +351,7 @@ async fn widget_unmount_stops_requests() {
     assert!(seen, "the pending task never showed");
 
     drop(handle);
-    // Let an answer in flight settle, then check that nothing else is sent.
+    // Let a response in flight settle, then check that nothing else is sent.
     TimeoutFuture::new(600).await;
     let count = request_count(&id).await;
     TimeoutFuture::new(1_500).await;
@@ -501,7 +501,7 @@ async fn widget_offline_waits_for_online() {
     assert!(cleared, "the offline message stayed");
 }
 
-// Scripted misbehaviour: the simulator answers each request with the next
+// Scripted misbehaviour: the simulator responds to each request with the next
 // step of a script (`POST /sim/tasks/{id}/script`).
 
 async fn script(task_id: &str, steps: &str, then: &str) {

@@ -3,8 +3,8 @@
 //! [`Watcher`] is a plain state machine. The shell reports the outcome of the
 //! last request and the current time, and it returns the next [`Step`] and
 //! keeps what the view shows (last task, problem, time of the last success).
-//! Requests never overlap: the shell asks [`Watcher::begin_request`] before
-//! each send, which refuses while another request is in flight, and the next
+//! Requests never overlap: the shell calls [`Watcher::begin_request`] before
+//! each send, which returns false while another request is in flight, and the next
 //! request is only planned once the previous outcome is reported here.
 //!
 //! Page events change the pace: while the document is hidden or the browser
@@ -57,7 +57,7 @@ pub const MIN_RETRY_DELAY_MS: u64 = 250;
 /// Longest wait honoured from a `Retry-After` header, in milliseconds (one hour).
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// How one request ended, as the shell observed it.
+/// Result of one request, as the shell observed it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// A 2xx response whose body is a task.
@@ -81,7 +81,7 @@ pub enum Outcome {
     Timeout,
 }
 
-/// What went wrong with the last request, for the view.
+/// Failure of the last request, for the view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// 401 or 403: the API key is missing or was rejected. Polling stops.
@@ -393,7 +393,7 @@ impl Watcher {
             // 408 (request timeout) and 425 (too early) invite a retry.
             408 | 425 => self.fail(Problem::Server(status), now_ms, jitter),
             400..=499 => self.fail_for_good(Problem::Rejected(status)),
-            // A 503 may say when to come back; the wait is at least the backoff.
+            // A 503 may carry Retry-After. The wait is then the larger of it and the backoff.
             503 => {
                 let step = self.fail(Problem::Server(status), now_ms, jitter);
                 let asked = retry_after.and_then(|value| retry_after_ms(value, now_ms));

@@ -1,6 +1,6 @@
 //! Building the request URL for a task id.
 
-/// Why a task id cannot be requested.
+/// Reason a task id cannot be requested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TaskIdError {
     /// The id is empty or only white space.

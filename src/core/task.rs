@@ -22,10 +22,10 @@ pub struct Task {
     /// When the task completed; null until then.
     #[serde(default, deserialize_with = "lenient_date")]
     pub completed_at: Option<ApiDate>,
-    /// What the task does.
+    /// Kind of work the task does.
     #[serde(rename = "type", default, deserialize_with = "lenient")]
     pub task_type: Option<TaskType>,
-    /// Where the task is in its lifecycle.
+    /// Stage of the task in its lifecycle.
     #[serde(default, deserialize_with = "lenient")]
     pub status: Option<TaskStatus>,
     /// Number of items the task handles.

@@ -85,7 +85,7 @@ pub fn TaskStatus(
     view
 }
 
-/// How a widget looks and what it offers besides the watch.
+/// Display settings of a widget, and the features it offers besides the watch.
 #[derive(Clone, Copy)]
 pub struct Display {
     /// Language of the widget's words.
@@ -312,7 +312,7 @@ pub fn TaskView(
     }
 }
 
-/// What the badge shows.
+/// State shown by the badge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum BadgeState {
     /// No response yet.

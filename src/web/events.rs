@@ -22,7 +22,7 @@ pub const END: &str = "task-status-end";
 /// Fired when a request fails in a new way (the same problem repeated fires once).
 pub const ERROR: &str = "task-status-error";
 
-/// What was last announced for one watch, to fire each event only on a change.
+/// Record of the last events fired for one watch, so each event fires only on a change.
 #[derive(Debug, Default)]
 pub struct Announcer {
     last: RefCell<Announced>,

@@ -13,7 +13,7 @@ use crate::core::policy::{Phase, PollOptions, Problem, Watcher};
 use crate::core::progress::Progress;
 use crate::core::task::Task;
 
-/// What [`use_task_status`] watches. Every field but `task_id` is optional.
+/// Options of [`use_task_status`]. Every field but `task_id` is optional.
 #[derive(Clone, Default)]
 pub struct UseTaskStatusOptions {
     /// The task id to watch; a change starts a new watch.

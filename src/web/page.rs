@@ -36,7 +36,7 @@ pub struct DemoScenario {
     pub description: String,
 }
 
-/// What the simulator's `GET /sim/tasks` returns.
+/// Response of the simulator's `GET /sim/tasks`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DemoInfo {
     /// The simulator's key, when it is the public demo key.
@@ -78,7 +78,7 @@ pub fn App() -> impl IntoView {
     };
 
     {
-        // A server that never answers the probe must not hold the widget back.
+        // A server that never responds to the probe must not hold the widget back.
         let give_up = SendWrapper::new(gloo_timers::callback::Timeout::new(
             PROBE_TIMEOUT_MS,
             move || {
